@@ -1,0 +1,208 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// escalate decides to hand the conversation to a person. It asks once for
+// building and room when they are not known yet, then files the case.
+func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Reason, prio Priority, text string) []Reply {
+	if sess.Case != "" {
+		if e, err := d.store.Escalation(ctx, sess.Case); err == nil && !e.Status.Closed() {
+			return []Reply{{Kind: KindNotice, EscalationID: e.ID,
+				Text: fmt.Sprintf("Your request %s is already with the tech team (%s). A tech will contact you here.", e.ID, statusWords(e))}}
+		}
+	}
+	d.learnDetails(sess, text)
+	for _, t := range sess.Turns {
+		if t.Who == "requester" {
+			d.learnDetails(sess, t.Text)
+		}
+	}
+	pending := &PendingCase{Reason: reason, Priority: prio, Summary: summarize(sess, text)}
+	if sess.Location == "" && !sess.AskedDetail {
+		sess.AskedDetail = true
+		sess.State = StateAwaitingDetails
+		sess.Pending = pending
+		return []Reply{{Kind: KindAskLocation, Text: textAskLocation}}
+	}
+	return d.file(ctx, sess, o, *pending)
+}
+
+// takeDetails handles the answer to "which building and room?".
+func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text string) []Reply {
+	pending := *sess.Pending
+	sess.State = StateIdle
+	sess.Pending = nil
+	if isCancel(text) {
+		return []Reply{{Kind: KindNotice, Text: "OK, I won't send it to the tech team. Ask me again any time."}}
+	}
+	if !isSkip(text) {
+		before := sess.Location
+		d.learnDetails(sess, text)
+		if sess.Location == before || sess.Location == "" {
+			// Not a pattern we know ("upstairs by the library"): keep the
+			// person's own words, capped.
+			sess.Location = capRunes(strings.TrimSpace(text), 80)
+		}
+	}
+	if isUrgent(text) {
+		pending.Priority = PriorityUrgent
+	}
+	return d.file(ctx, sess, o, pending)
+}
+
+func (d *Desk) learnDetails(sess *Session, text string) {
+	if text == "" {
+		return
+	}
+	if loc := Location(text, d.policy.Buildings); loc != "" {
+		if sess.Location == "" || len(loc) > len(sess.Location) {
+			sess.Location = loc
+		}
+	}
+	if b := Building(text, d.policy.Buildings); b != "" && sess.Building == "" {
+		sess.Building = b
+	}
+	if dev := Device(text); dev != "" {
+		sess.Device = dev
+	}
+}
+
+// requesterText is everything the requester said in the session, for
+// classifying the problem.
+func requesterText(sess *Session) string {
+	var b strings.Builder
+	for _, t := range sess.Turns {
+		if t.Who == "requester" {
+			b.WriteString(t.Text)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// file creates the case, posts the card and tells the requester its id.
+func (d *Desk) file(ctx context.Context, sess *Session, o origin, p PendingCase) []Reply {
+	now := d.now()
+	e := Escalation{
+		Status:       StatusOpen,
+		Priority:     p.Priority,
+		Reason:       p.Reason,
+		Requester:    o.From,
+		Platform:     o.Platform,
+		Conversation: o.Conversation,
+		Thread:       o.Thread,
+		Ref:          o.Ref,
+		Location:     sess.Location,
+		Building:     sess.Building,
+		Topic:        Topic(p.Summary + "\n" + requesterText(sess)),
+		Device:       sess.Device,
+		Summary:      p.Summary,
+		Transcript:   excerpt(sess.Turns, 8),
+		Articles:     append([]Source(nil), sess.Offered...),
+		CreatedAt:    now,
+	}
+	if sess.Requester.ID != "" {
+		e.Requester = sess.Requester
+	}
+	if t := d.schedule.Testing(now); t != "" && e.Priority != PriorityUrgent && deviceOrLogin(requesterText(sess)) {
+		// On a testing day a device or login problem stops a student's test.
+		e.Priority = PriorityUrgent
+	}
+	e.Brief = d.brief(ctx, sess.Turns)
+	e, err := d.store.CreateEscalation(ctx, e)
+	if err != nil {
+		d.log.Error("could not file escalation", "session", sess.Key, "err", err)
+		d.emit(ctx, Event{Type: EventFileFailed, Platform: o.Platform, User: o.From.ID})
+		return []Reply{{Kind: KindError, Text: "I couldn't pass this to the tech team just now: our case system is having trouble. " + d.contactLine()}}
+	}
+	sess.Case = e.ID
+	sess.Answered = false
+	sess.Misses = 0
+	d.emit(ctx, Event{Type: EventEscalated, Platform: o.Platform, User: o.From.ID, Case: &e})
+	if known, ok := d.group(ctx, e); ok {
+		return []Reply{known}
+	}
+	d.announce(ctx, e)
+
+	prio := ""
+	if e.Priority == PriorityUrgent {
+		prio = " as urgent"
+	}
+	text := fmt.Sprintf("I've sent this to the tech team%s as %s. A tech will claim it and contact you here; you won't need to explain it again.", prio, e.ID)
+	if e.Location != "" {
+		text += "\nLocation: " + e.Location
+	}
+	if line := d.afterHoursLine(now); line != "" {
+		text += "\n" + line
+	} else if e.Priority == PriorityUrgent {
+		text += "\nIf a class is stopped right now, you can also " + d.policy.Contact + "."
+	}
+	return []Reply{{
+		Kind: KindEscalated, Text: text, EscalationID: e.ID,
+		Choices: []Choice{{Action: ActionCancelCase, Label: "Cancel request", Value: e.ID}},
+	}}
+}
+
+// announce posts the card; a failure leaves the case in the queue (the
+// reminder loop re-announces it), so the requester's case is never lost.
+func (d *Desk) announce(ctx context.Context, e Escalation) {
+	n := d.notifier(e.Platform)
+	if n == nil {
+		d.log.Warn("no notifier for platform; case is in the queue only", "case", e.ID, "platform", e.Platform)
+		return
+	}
+	card, err := n.Announce(ctx, e)
+	if err != nil {
+		d.log.Error("could not post escalation card", "case", e.ID, "err", err)
+		return
+	}
+	if card != "" {
+		if err := d.store.SetCard(ctx, e.ID, card); err != nil {
+			d.log.Warn("could not store card reference", "case", e.ID, "err", err)
+		}
+	}
+}
+
+// summarize makes the one-line case summary: the requester's first question
+// in this session (already redacted), or the text that triggered the case.
+func summarize(sess *Session, text string) string {
+	s := sess.firstQuestion()
+	if s == "" || wantsPerson(s) && len(s) < 40 {
+		s = text
+		for _, t := range sess.Turns {
+			if t.Who == "requester" && !wantsPerson(t.Text) && !isSkip(t.Text) {
+				s = t.Text
+				break
+			}
+		}
+	}
+	if s == "" {
+		s = "Asked for a tech"
+	}
+	s = strings.ReplaceAll(s, "\n", " ")
+	return capRunes(s, 140)
+}
+
+func excerpt(turns []Turn, n int) []Turn {
+	if len(turns) > n {
+		turns = turns[len(turns)-n:]
+	}
+	out := make([]Turn, len(turns))
+	for i, t := range turns {
+		t.Text = capRunes(t.Text, 300)
+		out[i] = t
+	}
+	return out
+}
+
+func capRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}

@@ -1,0 +1,72 @@
+package bot
+
+import "testing"
+
+func TestLocation(t *testing.T) {
+	buildings := []string{"Washington Elementary", "WES", "District Office"}
+	tests := []struct{ in, want string }{
+		{"Lincoln MS room 204", "Lincoln MS, Room 204"},
+		{"i'm in rm 12 at jefferson high school", "Jefferson High School, Room 12"},
+		{"the smartboard in room 5 at Lincoln Elementary is dead", "Lincoln Elementary, Room 5"},
+		{"WES, portable 3", "WES, Portable 3"},
+		{"washington elementary library", "Washington Elementary, Library"},
+		{"at the high school, room 101b", "Room 101B"},
+		{"upstairs near the stairs", ""},
+		{"my password is expired", ""},
+	}
+	for _, tt := range tests {
+		if got := Location(tt.in, buildings); got != tt.want {
+			t.Errorf("Location(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDevice(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"asset tag 104233", "104233"},
+		{"the chromebook asset# CB-2291 won't charge", "CB-2291"},
+		{"serial number: 5CD1234XYZ", "5CD1234XYZ"},
+		{"room 12", ""},
+	}
+	for _, tt := range tests {
+		if got := Device(tt.in); got != tt.want {
+			t.Errorf("Device(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIntents(t *testing.T) {
+	tests := []struct {
+		in                          string
+		person, urgent, stillBroken bool
+	}{
+		{in: "I need a person", person: true},
+		{in: "can I talk to a human", person: true},
+		{in: "get a tech", person: true},
+		{in: "please open a ticket", person: true},
+		{in: "can someone come look at it", person: true},
+		{in: "I need someone's email address"},
+		{in: "how do I share a doc with a person"},
+		{in: "the whole building has no wifi", urgent: true},
+		{in: "my class can't log in", urgent: true},
+		{in: "testing app is frozen on three chromebooks", urgent: true},
+		{in: "none of my students can get on the wifi", urgent: true},
+		{in: "how do I prepare chromebooks for testing day"},
+		{in: "printer jammed"},
+		{in: "still not working", stillBroken: true},
+		{in: "that didn't help", stillBroken: true},
+		{in: "tried that, no luck", stillBroken: true},
+		{in: "it works now"},
+	}
+	for _, tt := range tests {
+		if got := wantsPerson(tt.in); got != tt.person {
+			t.Errorf("wantsPerson(%q) = %v; want %v", tt.in, got, tt.person)
+		}
+		if got := isUrgent(tt.in); got != tt.urgent {
+			t.Errorf("isUrgent(%q) = %v; want %v", tt.in, got, tt.urgent)
+		}
+		if got := stillBroken(tt.in); got != tt.stillBroken {
+			t.Errorf("stillBroken(%q) = %v; want %v", tt.in, got, tt.stillBroken)
+		}
+	}
+}

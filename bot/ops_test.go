@@ -1,0 +1,284 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/helpbot/helpbot/bot"
+	"github.com/helpbot/helpbot/bot/calendar"
+	"github.com/helpbot/helpbot/bot/redis/redistest"
+	"github.com/helpbot/helpbot/bot/screen"
+	"github.com/helpbot/helpbot/knowledge"
+)
+
+// clock is a fake clock shared by desks in one test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// replica is one bot process: its own Desk and notifier on a shared store.
+type replica struct {
+	desk *bot.Desk
+	note *notifier
+}
+
+func newReplicas(t *testing.T, n int, clk *clock, sched bot.Schedule) []replica {
+	t.Helper()
+	ix, problems := knowledge.LoadDir("../handlers/console/testdata/kb")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	sc, _ := screen.New(screen.Options{})
+	store := redistest.Store(t)
+	var out []replica
+	for range n {
+		note := &notifier{}
+		d, err := bot.New(bot.Config{
+			Store: store, Answerer: knowledge.NewAnswerer(knowledge.NewLibrary(ix), knowledge.AnswererOptions{}),
+			Screener: sc, Techs: bot.TechsFunc(func(_ context.Context, _ string, p bot.Person) (bool, error) {
+				return strings.HasPrefix(p.ID, "U_TECH"), nil
+			}),
+			Notifiers: map[string]bot.Notifier{bot.PlatformSlack: note},
+			Clock:     clk.Now, Schedule: sched,
+			Policy: bot.Policy{Buildings: []string{"Lincoln MS", "Roosevelt HS"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, replica{d, note})
+	}
+	return out
+}
+
+func from(user, text string) bot.Message {
+	return bot.Message{Platform: bot.PlatformSlack, Conversation: "D_" + user, From: bot.Person{ID: user, Name: user}, Text: text, Direct: true}
+}
+
+func joined(rs []bot.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text + "\n")
+	}
+	return b.String()
+}
+
+// An unclaimed case is put in front of the techs once per interval, even
+// with two replicas running the reminder loop on the same tick.
+func TestRemindersOnceAcrossReplicas(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	rs := newReplicas(t, 2, clk, nil)
+	ctx := context.Background()
+	rs[0].desk.HandleMessage(ctx, from("U_PAT", "I need a person, printer jammed in room 5"))
+	rs[0].desk.HandleMessage(ctx, from("U_SAM", "urgent: the whole building wifi is down, room 9"))
+
+	remind := func() int {
+		total := 0
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, r := range rs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := r.desk.RemindUnclaimed(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return total
+	}
+	steps := []struct {
+		advance time.Duration
+		want    int
+	}{
+		{2 * time.Minute, 0}, // too soon for either
+		{2 * time.Minute, 1}, // 4 min: the urgent one (3 min)
+		{1 * time.Minute, 0}, // same round again: nothing new
+		{2 * time.Minute, 1}, // 7 min: urgent round 2
+		{9 * time.Minute, 2}, // 16 min: normal round 1 and urgent round 5
+		{0, 0},               // both replicas again on the same tick
+	}
+	for i, s := range steps {
+		clk.Add(s.advance)
+		if got := remind(); got != s.want {
+			t.Fatalf("step %d (%v): reminded %d cases; want %d", i+1, clk.Now().Sub(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), got, s.want)
+		}
+	}
+	// Claimed cases are never reminded.
+	open, _ := rs[0].desk.Queue(ctx, bot.PlatformSlack, bot.Person{ID: "U_TECH1"})
+	for _, e := range open {
+		rs[0].desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: bot.Person{ID: "U_TECH1"}, Name: bot.ActionClaim, EscalationID: e.ID})
+	}
+	clk.Add(time.Hour)
+	if got := remind(); got != 0 {
+		t.Errorf("reminders after every case was claimed = %d; want 0", got)
+	}
+}
+
+func TestSupportHoursAndCalendar(t *testing.T) {
+	cal, err := calendar.Parse([]byte(`
+timezone: America/Chicago
+hours:
+  weekdays: "7:00-16:30"
+closed:
+  - name: Thanksgiving break
+    from: 2026-11-25
+    to: 2026-11-27
+testing:
+  - name: State testing
+    date: 2027-04-13
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chi, _ := time.LoadLocation("America/Chicago")
+	tests := []struct {
+		name     string
+		at       time.Time
+		say      string
+		want     []string
+		avoid    []string
+		priority bot.Priority
+	}{
+		{"open hours", time.Date(2026, 11, 23, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+			[]string{"as IT-1001"}, []string{"off right now"}, bot.PriorityNormal},
+		{"after hours", time.Date(2026, 11, 23, 18, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+			[]string{"off right now", "tomorrow at 7:00 AM"}, nil, bot.PriorityNormal},
+		{"holiday", time.Date(2026, 11, 26, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+			[]string{"off right now (Thanksgiving break)", "Monday, Nov 30 at 7:00 AM"}, nil, bot.PriorityNormal},
+		{"testing day makes a device problem urgent", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, a chromebook won't log in, room 12",
+			[]string{"as urgent"}, nil, bot.PriorityUrgent},
+		{"testing day leaves the printer alone", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+			nil, []string{"as urgent"}, bot.PriorityNormal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &clock{t: tt.at}
+			r := newReplicas(t, 1, clk, cal)[0]
+			out := joined(r.desk.HandleMessage(context.Background(), from("U_PAT", tt.say)))
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("reply lacks %q:\n%s", w, out)
+				}
+			}
+			for _, a := range tt.avoid {
+				if strings.Contains(out, a) {
+					t.Errorf("reply has %q:\n%s", a, out)
+				}
+			}
+			if len(r.note.cards) != 1 || r.note.cards[0].Priority != tt.priority {
+				t.Fatalf("cards = %+v; want one %s card", r.note.cards, tt.priority)
+			}
+		})
+	}
+	// No reminders while the desk is closed; one when it opens.
+	clk := &clock{t: time.Date(2026, 11, 24, 18, 0, 0, 0, chi)}
+	r := newReplicas(t, 1, clk, cal)[0]
+	r.desk.HandleMessage(context.Background(), from("U_PAT", "I need a person, printer jammed in room 5"))
+	clk.Add(2 * time.Hour)
+	if n, _ := r.desk.RemindUnclaimed(context.Background()); n != 0 {
+		t.Errorf("reminders at night = %d; want 0", n)
+	}
+	clk.t = time.Date(2026, 11, 30, 7, 1, 0, 0, chi)
+	if n, _ := r.desk.RemindUnclaimed(context.Background()); n != 1 {
+		t.Errorf("reminders when the desk opens = %d; want 1", n)
+	}
+}
+
+// Five Wi-Fi reports from one building become one incident with one card;
+// every reporter hears when it is fixed.
+func TestOutageBecomesOneIncident(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	var replies []string
+	for i := range 5 {
+		clk.Add(time.Minute)
+		out := r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)))
+		replies = append(replies, joined(out))
+	}
+	// A report from another building is not part of it.
+	r.desk.HandleMessage(ctx, from("U_OTHER", "I need a person, the wifi is not working in room 3 at Roosevelt HS"))
+
+	if len(r.note.cards) != 3 {
+		t.Fatalf("cards posted = %d; want 3 (two Lincoln reports before grouping, one Roosevelt)", len(r.note.cards))
+	}
+	for i := 2; i < 5; i++ {
+		if !strings.Contains(replies[i], "already knows about: Wi-Fi at Lincoln MS") {
+			t.Errorf("report %d reply = %q; want it told the problem is known", i+1, replies[i])
+		}
+	}
+	tech := bot.Person{ID: "U_TECH1", Name: "Alex Chen"}
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	var primary bot.Escalation
+	for _, e := range queue {
+		if e.Reports > 1 {
+			primary = e
+		}
+	}
+	if len(queue) != 2 || primary.Title() != "Wi-Fi at Lincoln MS — 5 reports" {
+		t.Fatalf("queue = %d cases, incident %q; want 2 cases, one titled \"Wi-Fi at Lincoln MS — 5 reports\"", len(queue), primary.Title())
+	}
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: tech, Name: bot.ActionClaim, EscalationID: primary.ID})
+	r.note.told = nil
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: tech, Name: bot.ActionResolve, EscalationID: primary.ID})
+	fixed := 0
+	for _, m := range r.note.told {
+		if len(m.Choices) == 2 && m.Choices[0].Action == bot.ActionFixed {
+			fixed++
+		}
+	}
+	if fixed != 5 {
+		t.Errorf("reporters asked \"is it fixed?\" = %d; want 5", fixed)
+	}
+	queue, _ = r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	if len(queue) != 1 {
+		t.Errorf("queue after resolving the incident = %d; want only the Roosevelt case", len(queue))
+	}
+}
+
+// When the first reporter of an outage cancels their own report, the other
+// reports go back in the queue with cards of their own.
+func TestCancelledIncidentLeavesNoReportStranded(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	for i := range 3 {
+		clk.Add(time.Minute)
+		r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf("I need a person, printer jammed in room %d at Lincoln MS", 10+i)))
+	}
+	tech := bot.Person{ID: "U_TECH1"}
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	if len(queue) != 1 || queue[0].Reports != 3 {
+		t.Fatalf("queue = %d cases (reports %d); want one incident of 3", len(queue), queue[0].Reports)
+	}
+	out := r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_T0", From: bot.Person{ID: "U_T0"}, Name: bot.ActionCancelCase, EscalationID: queue[0].ID})
+	if out.Case == nil || out.Case.Status != bot.StatusCancelled {
+		t.Fatalf("cancel = %+v", out)
+	}
+	queue, _ = r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	if len(queue) != 2 {
+		t.Fatalf("queue after the primary was cancelled = %d cases; want the 2 other reports", len(queue))
+	}
+	for _, e := range queue {
+		if e.Incident != "" {
+			t.Errorf("%s still grouped under %s", e.ID, e.Incident)
+		}
+	}
+}

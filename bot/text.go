@@ -1,0 +1,31 @@
+package bot
+
+// What the bot says. Kept together so the voice stays consistent: short,
+// plain, and always saying what happens next.
+const (
+	textHelp = "Hi! I'm the IT help bot. Tell me what's wrong in your own words, for example \"the projector says no signal\" or \"I'm locked out of my account\".\n" +
+		"I'll answer from the district's help articles, and if that doesn't fix it I'll pass it to a tech with everything you've told me.\n" +
+		"Say \"get a tech\" at any time to reach a person, or \"status\" to see your open requests."
+	textSecretRemoved  = "I removed what looked like a password or secret from your message and didn't keep it. Please never share passwords in chat, not even with IT. If you think someone has seen it, change it now."
+	textGlad           = "Great, glad that fixed it! Ask me any time."
+	textNotSure        = "I'm not sure I have an answer for that in the help articles. Would you like a tech to look at it?"
+	textNotSureRelated = "I'm not sure I have the right answer for that. These articles might be related, or I can get a tech to help:"
+	textStillNoAnswer  = "I still don't have a good answer, so I'll pass this to a person."
+	textWhileYouWait   = "I'm getting a tech on this now. While you wait, this may help:"
+	textAskLocation    = "I'll get a tech on this. Which building and room are you in? If it's about a device, add its asset tag (the barcode sticker) too. Say \"skip\" to send it without."
+	textSlowDown       = "You're sending messages faster than I can help with them. Please wait a minute, then tell me what's wrong in one message."
+)
+
+// PolicyAnswer is the fixed reply to a request the bot refuses. It does not
+// search the KB and never calls an LLM.
+func PolicyAnswer(policy string) string {
+	switch policy {
+	case "filter_bypass":
+		return "I can't help with getting around the district's web filter or device monitoring: they keep students safe and are required by law (CIPA). If a site you need for teaching is blocked, say \"get a tech\" with the site's address and why you need it, and IT will review it."
+	case "network_attack":
+		return "I can't help with that. Disrupting, probing or breaking into district systems is against the acceptable use policy. If you think a system is under attack or has been broken into, say \"get a tech\" and describe what you saw."
+	case "account_takeover":
+		return "I can't help with getting into someone else's account or finding their password. If you need a colleague's files, ask them to share them. If you think an account has been compromised, say \"get a tech\" right away."
+	}
+	return "I can't help with that request. If you think this is a mistake, say \"get a tech\"."
+}

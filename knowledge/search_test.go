@@ -1,0 +1,235 @@
+package knowledge
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/helpbot/helpbot/bot"
+)
+
+func TestSearchFindsParaphrases(t *testing.T) {
+	ix := loadTestKB(t)
+	tests := []struct {
+		q    string
+		want string
+	}{
+		{"projector says no signal", "classroom/projector-no-signal.md"},
+		{"my laptop screen won't show on the projector", "classroom/projector-no-signal.md"},
+		{"the wifi keeps cutting out", "network/wifi-drops.md"},
+		{"wireless network disconnects all the time", "network/wifi-drops.md"},
+		{"I forgot my password", "accounts/password-reset.md"},
+		{"printer jammed", "printing/paper-jam.md"},
+		{"paper stuck in the printer tray", "printing/paper-jam.md"},
+		{"prints come out faint", "printing/toner.md"},
+		{"how do I strike through text in gmail", "faq/strikethrough.md"},
+		{"the doc cam picture is blurry", "classroom/document-camera.md"},
+		{"battery runs out fast on my laptop", "guides/laptops/windows/battery.md"},
+		{"PASSWORD!!", "accounts/password-reset.md"},
+		{"my pasword is forgoten", "accounts/password-reset.md"}, // typos
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			hits := ix.Search(tt.q, SearchOptions{})
+			if len(hits) == 0 || hits[0].Article.Path != tt.want {
+				t.Errorf("Search(%q) = %v; want %s first", tt.q, paths(hits), tt.want)
+			}
+		})
+	}
+}
+
+func TestSearchReturnsBestSection(t *testing.T) {
+	ix := loadTestKB(t)
+	hits := ix.Search("windows key P duplicate", SearchOptions{})
+	if len(hits) == 0 || hits[0].Section.Heading != "Check the laptop" {
+		t.Fatalf("best section = %+v; want Check the laptop", hits)
+	}
+	if got := hits[0].Source(); got.Section != "Check the laptop" || got.Path != "classroom/projector-no-signal.md" ||
+		got.URL != "https://help.example.org/projector" || got.Version == "" {
+		t.Errorf("Source() = %+v", got)
+	}
+}
+
+func TestSearchHidesTechArticlesFromStaff(t *testing.T) {
+	ix := loadTestKB(t)
+	const q = "reboot the network switch in the closet"
+	for _, aud := range []bot.Audience{bot.AudienceStaff, "", "student"} {
+		for _, h := range ix.Search(q, SearchOptions{K: 10, Audience: aud}) {
+			if h.Article.Audience == bot.AudienceTech {
+				t.Errorf("audience %q was shown tech article %s", aud, h.Article.Path)
+			}
+		}
+	}
+	hits := ix.Search(q, SearchOptions{Audience: bot.AudienceTech})
+	if len(hits) == 0 || hits[0].Article.Path != "tech/switch-reboot.md" {
+		t.Errorf("tech search = %v; want tech/switch-reboot.md first", paths(hits))
+	}
+}
+
+func TestConfidence(t *testing.T) {
+	ix := loadTestKB(t)
+	top := func(q string) float64 {
+		hits := ix.Search(q, SearchOptions{})
+		if len(hits) == 0 {
+			return 0
+		}
+		return hits[0].Confidence
+	}
+	clear := []string{"projector shows no signal", "how do I reset my password", "clear a paper jam"}
+	unrelated := []string{"how do I order new textbooks", "parking pass for the staff lot", "the heat in room 5 is broken", "zzzz qqqq"}
+	for _, q := range clear {
+		if c := top(q); c < DefaultThreshold {
+			t.Errorf("confidence(%q) = %.2f; want ≥ %.2f", q, c, DefaultThreshold)
+		}
+	}
+	for _, q := range unrelated {
+		if c := top(q); c >= DefaultThreshold {
+			t.Errorf("confidence(%q) = %.2f; want < %.2f", q, c, DefaultThreshold)
+		}
+	}
+	if c1, c2 := top("projector no signal"), top("projector remote batteries for the gym"); c1 <= c2 {
+		t.Errorf("clear match %.2f not above partial match %.2f", c1, c2)
+	}
+	for _, h := range ix.Search("projector input", SearchOptions{K: 10}) {
+		if h.Confidence < 0 || h.Confidence > 1 {
+			t.Errorf("confidence %v out of 0..1", h.Confidence)
+		}
+	}
+}
+
+func TestSearchOptionsAndEdgeCases(t *testing.T) {
+	ix := loadTestKB(t)
+	if got := len(ix.Search("printer", SearchOptions{})); got > 3 || got == 0 {
+		t.Errorf("default K: got %d hits; want 1..3", got)
+	}
+	if got := len(ix.Search("printer paper toner", SearchOptions{K: 1})); got != 1 {
+		t.Errorf("K=1: got %d hits", got)
+	}
+	for _, q := range []string{"", "   ", "the and of", "!!!", "\u200b"} {
+		if hits := ix.Search(q, SearchOptions{}); len(hits) != 0 {
+			t.Errorf("Search(%q) = %v; want nothing", q, paths(hits))
+		}
+	}
+	empty := NewIndex(nil)
+	if hits := empty.Search("printer", SearchOptions{}); len(hits) != 0 {
+		t.Errorf("empty index returned %v", hits)
+	}
+}
+
+func TestLibraryConcurrentSearchAndSwap(t *testing.T) {
+	lib := NewLibrary(loadTestKB(t))
+	other := NewIndex(nil)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 50; j++ {
+				if i == 0 && j%10 == 0 {
+					lib.Swap(other)
+					lib.Swap(loadTestKB(t))
+				}
+				lib.Search("projector no signal", SearchOptions{})
+			}
+		}(i)
+	}
+	wg.Wait()
+	if hits := lib.Search("projector no signal", SearchOptions{}); len(hits) == 0 {
+		t.Error("library lost its index")
+	}
+	if NewLibrary(nil).Index() == nil {
+		t.Error("NewLibrary(nil).Index() = nil; want an empty index")
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Wi-Fi isn't working", []string{"wi", "fi", "wifi", "isnt", "working"}},
+		{"Café NAÏVE", []string{"café", "naïve"}},
+		{"e-mail: x@y.org", []string{"e", "mail", "email", "x", "y", "org"}},
+		{"teacher’s laptop", []string{"teachers", "laptop"}},
+		{"Привет мир", []string{"привет", "мир"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		tokenize(tt.in, func(w string) { got = append(got, w) })
+		if len(got) != len(tt.want) {
+			t.Errorf("tokenize(%q) = %q; want %q", tt.in, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("tokenize(%q) = %q; want %q", tt.in, got, tt.want)
+				break
+			}
+		}
+	}
+	if got := analyze("How do I print the documents?"); len(got) != 2 || got[0] != "print" || got[1] != "document" {
+		t.Errorf("analyze = %q; want [print document]", got)
+	}
+}
+
+func TestSearchLongQueryIsBounded(t *testing.T) {
+	ix := loadTestKB(t)
+	long := strings.Repeat("projector qwzrtx ", 5000)
+	if q := ix.parseQuery(long); len(q.groups) > maxQueryWords {
+		t.Errorf("%d query words kept; want at most %d", len(q.groups), maxQueryWords)
+	}
+	if hits := ix.Search(long, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != "classroom/projector-no-signal.md" {
+		t.Errorf("long query hits = %v", paths(hits))
+	}
+}
+
+// A question asked with "where" (or "who", "when", …) prefers the article
+// whose title asks it the same way, when the content words tie.
+func TestQuestionWordMatch(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"see.md":     "# Show archived email\n\nOpen All Mail.\n",
+		"where.md":   "# Where is archived email stored?\n\nIn All Mail.\n",
+		"printer.md": "# Printer is offline\n\nTurn the printer off and on.\n",
+		"wifi.md":    "# Wifi keeps dropping\n\nForget the network and join it again.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	for q, want := range map[string]string{
+		"where is my archived email": "where.md",
+		"show me my archived email":  "see.md",
+	} {
+		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
+			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
+		}
+	}
+	if whMask("Where do my emails go?") != whWords["where"] || whMask("how do I print") != 0 {
+		t.Errorf("whMask: %d, %d", whMask("Where do my emails go?"), whMask("how do I print"))
+	}
+}
+
+// The KB teaches its own associations: a word found in the articles about
+// X stands a little for X, as extra evidence that never counts as a word
+// of the question.
+func TestAssociationsFromKB(t *testing.T) {
+	files := map[string]string{
+		"export.md": "# Export your tweets\n\nOn Twitter, open Settings and ask for your archive.\n",
+		"delete.md": "# Delete old tweets\n\nTwitter keeps every post until you delete it.\n",
+		"follow.md": "# Follow an account\n\nOpen the Twitter profile and press Follow.\n",
+	}
+	for _, w := range strings.Fields("printer projector wifi password laptop speaker camera scanner badge phone") {
+		files[w+".md"] = "# " + w + " problems\n\nRestart the " + w + ".\n"
+	}
+	ix, probs := LoadFS(mapFS(files))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	q := ix.parseQuery("keep a copy of my twitter posts")
+	i, ok := q.byStem["tweet"]
+	if !ok || q.terms[i].group != -1 || q.terms[i].weight >= 1 {
+		t.Fatalf("query terms %s; want tweet as an association (no group, weight < 1)", q)
+	}
+	if hits := ix.Search("keep a copy of my twitter posts", SearchOptions{}); len(hits) == 0 || hits[0].Article.Path == "follow.md" {
+		t.Errorf("hits = %v; want a tweets article first", paths(hits))
+	}
+}
