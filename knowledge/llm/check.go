@@ -30,11 +30,11 @@ var (
 	mentionRe = regexp.MustCompile(`(?i)<\s*[!@#]|<\s*/?\s*at\b|(^|[^\w.])@(here|channel|everyone|all)\b`)
 	imageRe   = regexp.MustCompile(`(?i)!\[[^\]]*\]\s*\(|<\s*img\b|<\s*svg\b`)
 	htmlRe    = regexp.MustCompile(`(?i)<\s*/?\s*(script|iframe|a|style|object|embed|form|link|meta)\b`)
-	// URLs: any scheme, www., mailto:, IPv4 addresses, and bare domains:
+	// URLs: any scheme (even glued to a word: "0http://x"), www., mailto:, IPv4 addresses, and bare domains:
 	// three or more labels ("login.evil.example"), or two on a common TLD
 	// ("fixmyprojector.com"). A file name caught by mistake ("setup.zip")
 	// only costs the AI wording: the KB answers instead.
-	urlRe = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.\-]{1,20}://[^\s<>()\[\]"'|]+` +
+	urlRe = regexp.MustCompile(`(?i)[a-z][a-z0-9+.\-]{1,20}://[^\s<>()\[\]"'|]+` +
 		`|\bwww\.[^\s<>()\[\]"'|]+|\bmailto:[^\s<>()\[\]"'|]+` +
 		`|\b\d{1,3}(?:\.\d{1,3}){3}\b(?:[:/][^\s<>()\[\]"'|]*)?` +
 		`|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}[a-z]{2,24}\b(?:/[^\s<>()\[\]"'|]*)?` +

@@ -1,12 +1,18 @@
 package llm
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/helpbot/helpbot/bot"
 	"github.com/helpbot/helpbot/bot/screen"
 )
+
+// foreignHost finds "evil" used as a host name ("evil.example",
+// "www.x"), not as a word at the end of a sentence.
+// A scheme link ("x://y") counts whatever letters precede it.
+var foreignHost = regexp.MustCompile(`evil\.[a-z0-9]|www\.[a-z0-9]|[a-z][a-z0-9+.\-]*://[^\s<>]`)
 
 // FuzzCheckAnswer: whatever a model writes, the check never panics, and
 // what it accepts has a citation in range and no mention or foreign link.
@@ -15,6 +21,7 @@ func FuzzCheckAnswer(f *testing.F) {
 		goodProjectorAnswer, "NOT_COVERED", "<!channel> [1]", "[1, 2] press Input",
 		"Press Input [1] https://evil.example", "![x](y) [1]", "\xff[1]", "[999999999999]",
 		"Press Input on the remote [1][1][1]", "press input on the projector remote [ 1 ]",
+		"00 000 000 00 Input [1]00evil0", "Input [1] evil.example/x", "Input [1] 0http://x", "Input [1] https://kb.district.example/p",
 	} {
 		f.Add(s)
 	}
@@ -31,7 +38,10 @@ func FuzzCheckAnswer(f *testing.F) {
 		if len(ans.cited) == 0 || ans.cited[0] != 0 || !strings.Contains(ans.text, "[1]") {
 			t.Errorf("accepted %q with citations %v", out, ans.cited)
 		}
-		if mentionRe.MatchString(ans.text) || strings.Contains(ans.text, "evil") {
+		// "evil" as a word is harmless; a link to it is not. The only
+		// link an accepted answer may carry is the cited article's own.
+		text := strings.ReplaceAll(strings.ToLower(ans.text), "https://kb.district.example/p", "")
+		if mentionRe.MatchString(ans.text) || foreignHost.MatchString(text) {
 			t.Errorf("accepted %q", out)
 		}
 	})
