@@ -9,10 +9,12 @@ import (
 	"github.com/helpbot/helpbot/bot/screen"
 )
 
-// foreignHost finds "evil" used as a host name ("evil.example",
+// foreignHost finds "evil" used as a host name a chat client would
+// link ("evil.example", "evil.com",
 // "www.x"), not as a word at the end of a sentence.
-// A scheme link ("x://y") counts whatever letters precede it.
-var foreignHost = regexp.MustCompile(`evil\.[a-z0-9]|www\.[a-z0-9]|[a-z][a-z0-9+.\-]*://[^\s<>]`)
+// A scheme link ("ab://y", two letters or more, as real schemes have)
+// counts whatever letters precede it.
+var foreignHost = regexp.MustCompile(`evil\.(example|com|net|org|io)\b|www\.[a-z0-9]|[a-z][a-z0-9+.\-]+://[^\s<>()\[\]"'|]`)
 
 // FuzzCheckAnswer: whatever a model writes, the check never panics, and
 // what it accepts has a citation in range and no mention or foreign link.
