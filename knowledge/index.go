@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/helpbot/helpbot/knowledge/internal/wordnet"
 )
 
 // field is a part of an article that is scored with its own weight.
@@ -104,6 +106,9 @@ func NewIndex(articles []*Article) *Index { return BuildIndex(articles, IndexOpt
 // (first wins), so the path stays a usable ID.
 func BuildIndex(articles []*Article, opts IndexOptions) *Index {
 	start := time.Now()
+	if defaultParams.wordnetWeight > 0 {
+		go wordnet.Load() // decompress the table while the index builds
+	}
 	th := builtinThesaurus
 	if len(opts.Synonyms) > 0 {
 		th = newThesaurus(append(parseGroups(builtinSynonyms), opts.Synonyms...))

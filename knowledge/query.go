@@ -140,6 +140,9 @@ func (ix *Index) parseQuery(s string) *query {
 	if ix.params.assocWeight > 0 {
 		ix.associate(q, addTerm)
 	}
+	if ix.params.wordnetWeight > 0 {
+		ix.wordnetExpand(q, addTerm)
+	}
 	var found = make([]bool, len(q.groups))
 	for _, t := range q.terms {
 		if t.group >= 0 && len(ix.postings[t.stem]) > 0 {

@@ -43,6 +43,10 @@ type params struct {
 	// assocWeight weighs the words the KB associates with the question's
 	// (assoc.go), times how strongly.
 	assocWeight float64
+	// wordnetWeight weighs the English synonyms WordNet gives for the
+	// question's words (wordnet.go); wordnetHyper scales it for a verb's
+	// direct hypernyms.
+	wordnetWeight, wordnetHyper float64
 }
 
 var defaultParams = params{
@@ -81,6 +85,9 @@ var defaultParams = params{
 
 	whBoost:     0.15,
 	assocWeight: 0.8,
+
+	wordnetWeight: 0.3,
+	wordnetHyper:  0.5,
 }
 
 // bm25 is the saturating term score for a length-normalised frequency.

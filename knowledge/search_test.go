@@ -233,3 +233,36 @@ func TestAssociationsFromKB(t *testing.T) {
 		t.Errorf("hits = %v; want a tweets article first", paths(hits))
 	}
 }
+
+// General English synonyms from WordNet bridge a question to an article
+// written in other words ("cease" → "stop"), as extra evidence that never
+// counts as a word of the question.
+func TestWordNetSynonyms(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"stop.md":    "# Stop your subscription\n\nOpen Billing and choose Stop.\n",
+		"pause.md":   "# Pause your subscription\n\nOpen Billing and choose Pause for up to a month.\n",
+		"invoice.md": "# Download an invoice\n\nOpen Billing and choose Invoices.\n",
+		"printer.md": "# Printer is offline\n\nTurn the printer off and on.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	const q = "how do I cease my subscription"
+	pq := ix.parseQuery(q)
+	i, ok := pq.byStem[stem("stop")]
+	if !ok || pq.terms[i].group != -1 || pq.terms[i].weight >= 1 {
+		t.Fatalf("query terms %s; want stop as a WordNet synonym (no group, weight < 1)", pq)
+	}
+	if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != "stop.md" {
+		t.Errorf("Search(%q) = %v; want stop.md first", q, paths(hits))
+	}
+	ix.params.wordnetWeight = 0
+	if pq := ix.parseQuery(q); hasStem(pq, "stop") {
+		t.Errorf("wordnetWeight 0: query terms %s; want no WordNet synonyms", pq)
+	}
+}
+
+func hasStem(q *query, w string) bool {
+	_, ok := q.byStem[stem(w)]
+	return ok
+}

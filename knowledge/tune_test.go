@@ -96,6 +96,8 @@ var knobs = []knob{
 	{"pair", []float64{0, 0.1, 0.2, 0.3, 0.5, 0.8}, func(p *params, v float64) { p.pairBoost = v }},
 	{"wh", []float64{0, 0.05, 0.1, 0.15, 0.2, 0.3}, func(p *params, v float64) { p.whBoost = v }},
 	{"assoc", []float64{0, 0.2, 0.4, 0.6, 0.8, 1.2}, func(p *params, v float64) { p.assocWeight = v }},
+	{"wordnet", []float64{0, 0.1, 0.2, 0.3, 0.4, 0.6}, func(p *params, v float64) { p.wordnetWeight = v }},
+	{"wnHyper", []float64{0, 0.5, 1}, func(p *params, v float64) { p.wordnetHyper = v }},
 }
 
 // withKnobs returns defaultParams with spec ("name=v,name=v") applied.
