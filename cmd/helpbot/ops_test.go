@@ -97,11 +97,21 @@ func TestOpsAfterADayAtTheConsole(t *testing.T) {
 	mux := http.NewServeMux()
 	m := metrics.New()
 	runners, err := a.wireOpsWith(mux, m)
-	if err != nil || len(runners) != 1 {
-		t.Fatalf("wireOps = %d runners, %v; want the digest runner", len(runners), err)
+	if err != nil || len(runners) != 2 {
+		t.Fatalf("wireOps = %d runners, %v; want the stats writer and the digest", len(runners), err)
 	}
+	// The stats writer runs as serve runs it, during the morning, and is
+	// stopped before the figures are read: what it had queued is written
+	// on its way out.
+	writerCtx, stopWriter := context.WithCancel(ctx)
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- runners[0](writerCtx) }()
 	if err := ch.Run(ctx); err != nil {
 		t.Fatal(err)
+	}
+	stopWriter()
+	if err := <-writerDone; err != nil {
+		t.Fatalf("stats writer: %v", err)
 	}
 	if !strings.Contains(screen.String(), "Confirmed fixed") {
 		t.Fatalf("the scenario did not run to the end:\n%s", screen.String())
@@ -161,6 +171,7 @@ func TestOpsAfterADayAtTheConsole(t *testing.T) {
 		`helpbot_queue_up 1`,
 		`helpbot_open_cases{priority="normal",status="open"} 0`,
 		`helpbot_time_to_claim_seconds_count 1`,
+		`helpbot_stats_events_dropped_total 0`,
 	} {
 		if !strings.Contains(body, "\n"+want+"\n") {
 			t.Errorf("/metrics lacks %s", want)

@@ -47,7 +47,8 @@ type Metrics struct {
 	llmFallbacks *prometheus.CounterVec
 	llmTokens    prometheus.Counter
 
-	queue *queueCollector
+	queue        *queueCollector
+	statsDropped *statsDropped
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -112,10 +113,11 @@ func New() *Metrics {
 		Help: "Tokens the LLM endpoint reported using (prompt and completion).",
 	})
 	m.queue = newQueueCollector()
+	m.statsDropped = newStatsDropped()
 
 	m.reg.MustRegister(m.deskEvents, m.escalations, m.satisfaction, m.timeToClaim, m.timeToResolve,
 		m.platformEvents, m.replySeconds, m.redisErrors,
-		m.llmCalls, m.llmSeconds, m.llmFallbacks, m.llmTokens, m.queue,
+		m.llmCalls, m.llmSeconds, m.llmFallbacks, m.llmTokens, m.queue, m.statsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo())
 	for _, v := range []string{bot.VerdictFixed, bot.VerdictNotFixed} {
