@@ -20,6 +20,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ func main() {
 	hyper := map[string][]string{} // lemma → verb hypernyms
 	add := func(m map[string][]string, k string, ws []string) {
 		for _, w := range ws {
-			if w == k || contains(m[k], w) {
+			if w == k || slices.Contains(m[k], w) {
 				continue
 			}
 			m[k] = append(m[k], w)
@@ -167,15 +168,6 @@ func single(w string) bool {
 		}
 	}
 	return true
-}
-
-func contains(s []string, w string) bool {
-	for _, x := range s {
-		if x == w {
-			return true
-		}
-	}
-	return false
 }
 
 // readData reads a data.<pos> file: each synset's single-word members
