@@ -103,6 +103,9 @@ func stem(w string) string {
 	s := w
 	if isASCIIWord(w) {
 		s = english.Stem(w, true)
+		if s == w {
+			s = abbrevSingular(w)
+		}
 	}
 	if cachedStems.Load() < maxCachedStems {
 		if _, loaded := stemCache.LoadOrStore(w, s); !loaded {
@@ -110,6 +113,24 @@ func stem(w string) string {
 		}
 	}
 	return s
+}
+
+// abbrevSingular is the singular of an abbreviation's plural ("pcs",
+// "dvds", "pm's" typed as "pms"), which Snowball leaves alone because it
+// has no vowel to stem against. The same rule runs on articles and
+// questions, so "gps" → "gp" still meets itself.
+func abbrevSingular(w string) string {
+	n := len(w)
+	if n < 3 || n > 5 || w[n-1] != 's' || w[n-2] == 's' {
+		return w
+	}
+	for i := 0; i < n; i++ {
+		c := w[i]
+		if strings.IndexByte("aeiouy", c) >= 0 || c < 'a' || c > 'z' {
+			return w
+		}
+	}
+	return w[:n-1]
 }
 
 func isASCIIWord(w string) bool {

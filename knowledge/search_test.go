@@ -266,3 +266,34 @@ func hasStem(q *query, w string) bool {
 	_, ok := q.byStem[stem(w)]
 	return ok
 }
+
+// The plural of an abbreviation has no vowel for Snowball to stem against:
+// "PCs", "DVDs" and "PM's" must still find the article about a PC, a DVD,
+// a PM, and the rule must not break words it should leave alone. (The
+// articles tie on every other word, and the wrong ones sort first.)
+func TestAbbreviationPlurals(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"a-mac.md":        "# Reimage a Mac\n\nHold Command-R while it starts.\n",
+		"b-chromebook.md": "# Reimage a Chromebook\n\nPower wash it first.\n",
+		"c-pc.md":         "# Reimage a PC\n\nBoot it from the network.\n",
+		"d-dvd.md":        "# Reimage from a DVD\n\nBoot it from the drive.\n",
+		"e-pm.md":         "# Reimage request by PM\n\nSend the tech a message.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	for q, want := range map[string]string{
+		"reimage the PCs":        "c-pc.md",
+		"reimage with our DVDs":  "d-dvd.md",
+		"I sent my reimage PM's": "e-pm.md",
+	} {
+		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
+			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
+		}
+	}
+	for w, want := range map[string]string{"pcs": "pc", "dvds": "dvd", "pms": "pm", "css": "css", "gps": "gp", "laptops": "laptop", "s": "s", "xs": "xs"} {
+		if got := stem(w); got != want {
+			t.Errorf("stem(%q) = %q; want %q", w, got, want)
+		}
+	}
+}
