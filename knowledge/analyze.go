@@ -7,10 +7,13 @@ import (
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
+
+	"github.com/helpbot/helpbot/knowledge/internal/spelling"
 )
 
 // The analyzer turns text into index terms: unicode-aware tokens, lowercase,
-// no stop words, Snowball English stems. Articles and questions go through
+// no stop words, American spelling ("colour" → "color"), Snowball English
+// stems. Articles and questions go through
 // the same code so that their terms meet.
 
 // token is one word of the input, before and after stemming.
@@ -102,7 +105,7 @@ func stem(w string) string {
 	}
 	s := w
 	if isASCIIWord(w) {
-		s = english.Stem(w, true)
+		s = english.Stem(spelling.American(w), true)
 		if s == w {
 			s = abbrevSingular(w)
 		}

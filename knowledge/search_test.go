@@ -297,3 +297,38 @@ func TestAbbreviationPlurals(t *testing.T) {
 		}
 	}
 }
+
+// A district that writes "centre" and a teacher who types "center" (or the
+// other way round) must meet: spellings are made American on both sides.
+// The speller and WordNet found some variants before, at a lower weight,
+// and counted them as words the KB does not know, so the bot was unsure
+// and offered a tech: a variant must now be as good as the word.
+func TestBritishAndAmericanSpellingsMeet(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"a-lab.md":       "# Media lab hours\n\nThe media lab opens at 8.\n",
+		"b-center.md":    "# Media center hours\n\nThe media center opens at 7.\n",
+		"c-hours.md":     "# Library hours\n\nThe library opens at 7.\n",
+		"d-catalogue.md": "# Library catalogue\n\nSearch the catalogue from any Chromebook.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	for q, want := range map[string]string{
+		"when does the media centre open": "b-center.md",
+		"media centre hours":              "b-center.md",
+		"search the library catalog":      "d-catalogue.md",
+		"library catalog":                 "d-catalogue.md",
+	} {
+		hits := ix.Search(q, SearchOptions{})
+		if len(hits) == 0 || hits[0].Article.Path != want {
+			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
+			continue
+		}
+		if hits[0].Confidence < DefaultThreshold {
+			t.Errorf("Search(%q): confidence %.2f; want an answer (≥ %.2f)", q, hits[0].Confidence, DefaultThreshold)
+		}
+	}
+	if stem("colour") != stem("color") || stem("organising") != stem("organizing") {
+		t.Errorf("stems differ: %q %q, %q %q", stem("colour"), stem("color"), stem("organising"), stem("organizing"))
+	}
+}
