@@ -109,7 +109,7 @@ wifi, wi-fi, wireless, wlan
 internet, network, online
 laptop, computer, pc, notebook, desktop
 screen, display, monitor
-projector, display, external monitor
+projector, display, external monitor, big screen
 delete, remove, erase
 picture, image, photo, pic
 email, e-mail, mail
