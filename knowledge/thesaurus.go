@@ -146,6 +146,8 @@ recover, restore, undelete, retrieve
 screenshot, screen shot, screen capture, print screen
 cursor, pointer
 touchpad, trackpad
+touch, tap, touchscreen, touch screen
+students, kids, children, pupils
 disconnect, drop, dropping, drops, cut out, keeps dropping
 connect, pair, join
 cancel, abort
