@@ -39,6 +39,14 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 	if isCancel(text) {
 		return []Reply{{Kind: KindNotice, Text: "OK, I won't send it to the tech team. Ask me again any time."}}
 	}
+	// "That fixed it" instead of a room: the answer shown while asking
+	// worked. (A plain "thanks" is not enough: it may thank us for getting
+	// a tech, and dropping that request would lose it.)
+	if isSolved(text) {
+		sess.Answered = false
+		d.emit(ctx, Event{Type: EventSolved, Platform: o.Platform, User: o.From.ID, Sources: sess.Offered})
+		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
+	}
 	if !isSkip(text) {
 		before := sess.Location
 		d.learnDetails(sess, text)

@@ -107,6 +107,11 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return []Reply{d.helpReply()}
 	case isStatus(text):
 		return []Reply{d.statusReply(ctx, m.Platform, m.From)}
+	case isSolved(text) && sess.Case != "":
+		if r, ok := d.solvedWithCaseOpen(ctx, sess); ok {
+			return r
+		}
+		fallthrough
 	case isThanks(text) && sess.Answered:
 		sess.Answered = false
 		d.emit(ctx, Event{Type: EventSolved, Platform: m.Platform, User: m.From.ID, Sources: sess.Offered})
@@ -170,6 +175,20 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		r.Text = textNotSureRelated
 	}
 	return []Reply{r}
+}
+
+// solvedWithCaseOpen answers "it works now" typed while the person's case
+// is still open: the case stays (a tech may be on the way, and only the
+// person decides), with the button that cancels it.
+func (d *Desk) solvedWithCaseOpen(ctx context.Context, sess *Session) ([]Reply, bool) {
+	e, err := d.store.Escalation(ctx, sess.Case)
+	if err != nil || e.Status.Closed() {
+		return nil, false
+	}
+	return []Reply{{Kind: KindNotice, EscalationID: e.ID,
+		Text:    fmt.Sprintf("Glad it's working! Your request %s is still open with the tech team; if you don't need a tech any more, cancel it here.", e.ID),
+		Choices: []Choice{{Action: ActionCancelCase, Label: "Cancel request", Value: e.ID}},
+	}}, true
 }
 
 func (d *Desk) priorityOf(text string) Priority {

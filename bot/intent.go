@@ -33,7 +33,12 @@ var (
 		`|\b(didn'?t|did not|doesn'?t|does not|not)\s+(work|help|fix|solve|do anything|change anything)\b` +
 		`|\b(no luck|no change|same problem|same issue|tried (that|it|those|everything|all)|that'?s not it|not it|nope)\b`)
 
-	thanksRe = prefilter.MustCompile(`(?i)^\s*(thanks?( you)?|thank you( so much)?|thx|ty|great|perfect|awesome|that worked|it worked|fixed( it)?|all good|got it|ok(ay)? thanks?)\s*[.!]*\s*$`)
+	thanksRe = prefilter.MustCompile(`(?i)^\s*(thanks?( you)?|thank you( so much)?|thx|ty|great|perfect|awesome|all good|got it|ok(ay)? thanks?)\s*[.!]*\s*$`)
+	// solvedRe is the whole message saying the problem is gone ("that fixed
+	// it", "ok it works now, thanks"), typed instead of pressing the button.
+	solvedRe = prefilter.MustCompile(`(?i)^\s*((ok(ay)?|yes|yep|yeah|great|perfect|awesome|oh)[,!. ]+)?` +
+		`((that|this|it)\s+(worked|works( now)?|fixed it|did it|did the trick|helped)|(it'?s|it is|its)\s+(working|fixed)( now)?|works now|working now|fixed( it)?|all set|problem solved|solved)` +
+		`([,!. ]+(thanks?( you)?( so much)?|thank you( so much)?|thx|ty))?\s*[.!]*\s*$`)
 	skipRe   = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
 	cancelRe = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
 	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon)\s*[.!?]*\s*$`)
@@ -53,7 +58,8 @@ func wantsPerson(s string) bool {
 }
 func isUrgent(s string) bool    { return urgentRe.MatchString(s) }
 func stillBroken(s string) bool { return stillBrokenRe.MatchString(s) }
-func isThanks(s string) bool    { return thanksRe.MatchString(s) }
+func isThanks(s string) bool    { return thanksRe.MatchString(s) || isSolved(s) }
+func isSolved(s string) bool    { return solvedRe.MatchString(s) }
 func isSkip(s string) bool      { return skipRe.MatchString(s) }
 func isCancel(s string) bool    { return cancelRe.MatchString(s) }
 func isGreeting(s string) bool  { return helpRe.MatchString(s) }

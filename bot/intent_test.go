@@ -35,6 +35,23 @@ func TestDevice(t *testing.T) {
 	}
 }
 
+// Typed instead of the button: the whole message says it is fixed. A
+// sentence that only contains the words is a new question.
+func TestSolved(t *testing.T) {
+	for _, in := range []string{"that fixed it", "That worked!", "ok it works now, thanks", "yep that did the trick",
+		"it's working now", "its fixed", "fixed", "all set, thank you", "problem solved"} {
+		if !isSolved(in) || !isThanks(in) {
+			t.Errorf("isSolved(%q) = false; want true", in)
+		}
+	}
+	for _, in := range []string{"thanks", "it works on my laptop but not the projector", "that fixed it for a day but now it's back",
+		"how do I know it's working", "Lincoln MS room 204", ""} {
+		if isSolved(in) {
+			t.Errorf("isSolved(%q) = true; want false", in)
+		}
+	}
+}
+
 func TestIntents(t *testing.T) {
 	tests := []struct {
 		in                          string

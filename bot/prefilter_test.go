@@ -10,7 +10,7 @@ import (
 // intentPatterns are every pattern in the package: each is prefiltered,
 // and the filter must never skip one that would have matched.
 func intentPatterns() []*prefilter.Regexp {
-	res := []*prefilter.Regexp{wantsPersonRe, urgentRe, stillBrokenRe, thanksRe, skipRe, cancelRe,
+	res := []*prefilter.Regexp{wantsPersonRe, urgentRe, stillBrokenRe, thanksRe, solvedRe, skipRe, cancelRe,
 		helpRe, statusRe, roomRe, placeRe, buildingRe, deviceRe, possessiveRe, placeholderRe, deviceOrLoginRe}
 	for _, t := range topics {
 		res = append(res, t.re)
@@ -27,6 +27,7 @@ var intentTexts = []string{
 	"the WI-FI is down in the entire school", "state testing app won't load", "my chromebook won't charge",
 	"printer jammed", "the projector isn't showing my laptop", "CAN'T LOG IN", "ﬁle won't print",
 	"\u212Aeyboard is broken", "paſſword expired", "no one can log in", "the phones are out in the building",
+	"that fixed it", "ok it works now, thanks!", "yep that did the trick", "it's working now", "it works on my laptop but not the projector",
 }
 
 func TestIntentPrefilters(t *testing.T) {

@@ -154,6 +154,24 @@ func TestConversations(t *testing.T) {
 			{say: "I need a person in room 4", want: []string{"IT-1001"}},
 			{say: "get a tech", want: []string{"already with the tech team"}, avoid: []string{"IT-1002"}},
 		}},
+		{"typing that it is fixed counts like the button", []step{
+			{say: "the projector isn't showing my laptop", want: []string{"[1] That fixed it"}},
+			{say: "ok that fixed it, thanks!", want: []string{"glad that fixed it"}, avoid: []string{"Source:", "not sure"}},
+		}},
+		{"fixed while asked for the room: no case", []step{
+			{say: "the whole building has no signal on the projectors, class can't start", want: []string{"While you wait", "Which building"}},
+			{say: "that fixed it", want: []string{"glad that fixed it", "won't send it to the tech team"}, avoid: []string{"NEW CASE", "IT-1001"}},
+			{say: "status", avoid: []string{"IT-1001"}},
+		}},
+		{"fixed while a case is open offers to cancel it", []step{
+			{say: "talk to a person please, room 7", want: []string{"IT-1001"}},
+			{say: "it works now, thanks", want: []string{"Glad it's working", "IT-1001 is still open", "[1] Cancel request"}, avoid: []string{"not sure"}},
+			{say: "1", want: []string{"cancelled IT-1001"}},
+		}},
+		{"thanks while asked for the room still files the case", []step{
+			{say: "I need a person", want: []string{"Which building"}},
+			{say: "thanks", want: []string{"NEW CASE IT-1001"}},
+		}},
 		{"cancel a request", []step{
 			{say: "talk to a person please, room 7", want: []string{"IT-1001", "Cancel request"}},
 			{say: "1", want: []string{"cancelled IT-1001", "cancelled by the requester"}},
