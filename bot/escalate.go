@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -178,21 +179,48 @@ func (d *Desk) announce(ctx context.Context, e Escalation) {
 // summarize makes the one-line case summary: the requester's first question
 // in this session (already redacted), or the text that triggered the case.
 func summarize(sess *Session, text string) string {
-	s := sess.firstQuestion()
-	if s == "" || wantsPerson(s) && len(s) < 40 {
-		s = text
-		for _, t := range sess.Turns {
-			if t.Who == "requester" && !wantsPerson(t.Text) && !isSkip(t.Text) {
-				s = t.Text
-				break
-			}
+	var parts []string
+	n := 0
+	add := func(t string) {
+		t = strings.Join(strings.Fields(t), " ")
+		if t == "" || n >= summaryEnough || len(parts) == summaryTurns || !saysProblem(t) {
+			return
+		}
+		parts = append(parts, t)
+		n += len([]rune(t))
+	}
+	for _, t := range sess.Turns {
+		if t.Who == "requester" {
+			add(t.Text)
 		}
 	}
-	if s == "" {
-		s = "Asked for a tech"
+	if !slices.Contains(parts, strings.Join(strings.Fields(text), " ")) {
+		add(text)
 	}
-	s = strings.ReplaceAll(s, "\n", " ")
-	return capRunes(s, 140)
+	if len(parts) == 0 {
+		return "Asked for a tech"
+	}
+	return capRunes(strings.Join(parts, " · "), 140)
+}
+
+// The problem line is the person's first words that describe the problem,
+// joined with the next ones while they are short ("my projector" · "it
+// says no signal"): never "hi", "no", "still broken" or "get a tech".
+const (
+	summaryEnough = 40 // characters after which one more turn is not needed
+	summaryTurns  = 3
+)
+
+// saysProblem reports whether a requester's message describes the problem
+// rather than steering the conversation.
+func saysProblem(t string) bool {
+	switch {
+	case isGreeting(t), isThanks(t), isSkip(t), isCancel(t), isStatus(t), isYesNo(t):
+		return false
+	case wantsPerson(t) && len(t) < 40, stillBroken(t) && len(t) < 40:
+		return false
+	}
+	return true
 }
 
 func excerpt(turns []Turn, n int) []Turn {

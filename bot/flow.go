@@ -107,15 +107,24 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return []Reply{d.helpReply()}
 	case isStatus(text):
 		return []Reply{d.statusReply(ctx, m.Platform, m.From)}
-	case isSolved(text) && sess.Case != "":
-		if r, ok := d.solvedWithCaseOpen(ctx, sess); ok {
+	}
+	if sess.Case != "" {
+		if r, ok := d.typedVerdict(ctx, sess, m, text); ok {
 			return r
 		}
-		fallthrough
+		if isSolved(text) {
+			if r, ok := d.solvedWithCaseOpen(ctx, sess); ok {
+				return r
+			}
+		}
+	}
+	switch {
 	case isThanks(text) && sess.Answered:
 		sess.Answered = false
 		d.emit(ctx, Event{Type: EventSolved, Platform: m.Platform, User: m.From.ID, Sources: sess.Offered})
 		return []Reply{{Kind: KindNotice, Text: textGlad}}
+	case sess.Answered && isNo(text): // "no" to "That fixed it / Get a tech"
+		return d.escalate(ctx, sess, o, ReasonStillBroken, PriorityNormal, "")
 	case wantsPerson(text):
 		return d.escalate(ctx, sess, o, ReasonRequested, PriorityNormal, text)
 	case (sess.Answered || sess.Case != "") && stillBroken(text):
@@ -175,6 +184,29 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		r.Text = textNotSureRelated
 	}
 	return []Reply{r}
+}
+
+// typedVerdict answers "Is it fixed?" typed instead of pressed ("yes",
+// "no", "still not working", "that fixed it") for the person's case the
+// tech has just resolved and nobody has answered for yet: it confirms or
+// reopens that case rather than filing a new one.
+func (d *Desk) typedVerdict(ctx context.Context, sess *Session, m Message, text string) ([]Reply, bool) {
+	var name string
+	switch {
+	case stillBroken(text) || isNo(text):
+		name = ActionNotFixed
+	case isSolved(text) || isThanks(text) || isYes(text):
+		name = ActionFixed
+	default:
+		return nil, false
+	}
+	e, err := d.store.Escalation(ctx, sess.Case)
+	if err != nil || e.Status != StatusResolved || e.Satisfaction != "" || e.Requester.ID != m.From.ID {
+		return nil, false
+	}
+	out := d.verdict(ctx, Action{Platform: m.Platform, Conversation: m.Conversation, Thread: m.Thread,
+		From: m.From, Name: name, EscalationID: e.ID, Ref: m.Ref})
+	return out.Replies, true
 }
 
 // solvedWithCaseOpen answers "it works now" typed while the person's case

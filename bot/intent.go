@@ -39,6 +39,9 @@ var (
 	solvedRe = prefilter.MustCompile(`(?i)^\s*((ok(ay)?|yes|yep|yeah|great|perfect|awesome|oh)[,!. ]+)?` +
 		`((that|this|it)\s+(worked|works( now)?|fixed it|did it|did the trick|helped)|(it'?s|it is|its)\s+(working|fixed)( now)?|works now|working now|fixed( it)?|all set|problem solved|solved)` +
 		`([,!. ]+(thanks?( you)?( so much)?|thank you( so much)?|thx|ty))?\s*[.!]*\s*$`)
+	yesNoRe  = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup|no|nope|nah|not really|not yet|ok|okay|sure|k)\s*[.!]*\s*$`)
+	yesRe    = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup)\s*[.!]*\s*$`)
+	noRe     = prefilter.MustCompile(`(?i)^\s*(no|nope|nah|not really|not yet)\s*[.!]*\s*$`)
 	skipRe   = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
 	cancelRe = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
 	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon)\s*[.!?]*\s*$`)
@@ -61,6 +64,9 @@ func stillBroken(s string) bool { return stillBrokenRe.MatchString(s) }
 func isThanks(s string) bool    { return thanksRe.MatchString(s) || isSolved(s) }
 func isSolved(s string) bool    { return solvedRe.MatchString(s) }
 func isSkip(s string) bool      { return skipRe.MatchString(s) }
+func isYesNo(s string) bool     { return yesNoRe.MatchString(s) }
+func isNo(s string) bool        { return noRe.MatchString(s) }
+func isYes(s string) bool       { return yesRe.MatchString(s) }
 func isCancel(s string) bool    { return cancelRe.MatchString(s) }
 func isGreeting(s string) bool  { return helpRe.MatchString(s) }
 func isStatus(s string) bool    { return statusRe.MatchString(s) }

@@ -10,7 +10,7 @@ import (
 // intentPatterns are every pattern in the package: each is prefiltered,
 // and the filter must never skip one that would have matched.
 func intentPatterns() []*prefilter.Regexp {
-	res := []*prefilter.Regexp{wantsPersonRe, urgentRe, stillBrokenRe, thanksRe, solvedRe, skipRe, cancelRe,
+	res := []*prefilter.Regexp{wantsPersonRe, urgentRe, stillBrokenRe, thanksRe, solvedRe, yesNoRe, yesRe, noRe, skipRe, cancelRe,
 		helpRe, statusRe, roomRe, placeRe, buildingRe, deviceRe, possessiveRe, placeholderRe, deviceOrLoginRe}
 	for _, t := range topics {
 		res = append(res, t.re)

@@ -75,11 +75,3 @@ func (s *Session) offer(src []Source) {
 
 // firstQuestion is the requester's first line in the session, used as the
 // case summary when nothing better is known.
-func (s *Session) firstQuestion() string {
-	for _, t := range s.Turns {
-		if t.Who == "requester" {
-			return t.Text
-		}
-	}
-	return ""
-}

@@ -73,6 +73,8 @@ elseif op == 'resolve' then
     redis.call('HSET', k, 'claimer_id', tech, 'claimer_name', name, 'claimed_at', now)
   end
   redis.call('HSET', k, 'status', 'resolved', 'resolved_at', now, 'updated_at', now)
+  -- a new resolution asks "is it fixed?" anew
+  redis.call('HDEL', k, 'satisfaction', 'satisfaction_at')
   redis.call('ZREM', KEYS[2], redis.call('HGET', k, 'id'))
 elseif op == 'reopen' then
   if st == 'open' or st == 'claimed' then return snap('again') end

@@ -106,6 +106,13 @@ func TestCaseLifecycle(t *testing.T) {
 		if err != nil || re.Status != bot.StatusOpen || re.Satisfaction != bot.VerdictNotFixed {
 			t.Errorf("Reopen = %s sat=%q, %v; want open with the verdict kept", re.Status, re.Satisfaction, err)
 		}
+		// Resolved again: "is it fixed?" is a new question; the old answer goes.
+		if r, err := s.Resolve(ctx, e.ID, jamie, t0.Add(2*time.Hour)); err != nil || r.Satisfaction != "" {
+			t.Errorf("Resolve after reopen = sat %q, %v; want no verdict yet", r.Satisfaction, err)
+		}
+		if _, err := s.Reopen(ctx, e.ID, t0.Add(3*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 		cx, err := s.Cancel(ctx, e.ID, t0)
 		if err != nil || cx.Status != bot.StatusCancelled {
 			t.Errorf("Cancel = %s, %v", cx.Status, err)

@@ -168,6 +168,23 @@ func TestConversations(t *testing.T) {
 			{say: "it works now, thanks", want: []string{"Glad it's working", "IT-1001 is still open", "[1] Cancel request"}, avoid: []string{"not sure"}},
 			{say: "1", want: []string{"cancelled IT-1001"}},
 		}},
+		{"no to an answer gets a tech; the problem line skips the small talk", []step{
+			{say: "hi", want: []string{"IT help bot"}},
+			{say: "paper jam", want: []string{"Clear a paper jam", "[2] Get a tech"}},
+			{say: "no", want: []string{"Which building"}},
+			{say: "room 3", want: []string{"NEW CASE IT-1001", "Problem: paper jam"}, avoid: []string{"Problem: hi"}},
+		}},
+		{"is it fixed, answered by typing", []step{
+			{say: "I need a person in room 4", want: []string{"IT-1001"}},
+			{say: "/as tech Alex"},
+			{say: "/resolve IT-1001", want: []string{"Is it fixed?"}},
+			{say: "/as staff"},
+			{say: "no, still not working", want: []string{"reopened IT-1001"}, avoid: []string{"IT-1002"}},
+			{say: "/as tech Alex"},
+			{say: "/resolve IT-1001", want: []string{"Is it fixed?"}},
+			{say: "/as staff"},
+			{say: "yes", want: []string{"Thanks for confirming"}, avoid: []string{"IT-1002", "not sure"}},
+		}},
 		{"thanks while asked for the room still files the case", []step{
 			{say: "I need a person", want: []string{"Which building"}},
 			{say: "thanks", want: []string{"NEW CASE IT-1001"}},
