@@ -45,13 +45,20 @@ func (d *Desk) solved(ctx context.Context, a Action) Outcome {
 	if err == nil {
 		sess.Key = a.SessionKey()
 		sess.Answered = false
-		sess.addTurn("requester", "(that fixed it)", d.now())
+		sess.addTurn("requester", turnFixed, d.now())
 		sess.UpdatedAt = d.now()
 		if err := d.store.SaveSession(ctx, sess); err != nil {
 			d.log.Warn("session save failed", "session", sess.Key, "err", err)
 		}
 	}
 	d.emit(ctx, Event{Type: EventSolved, Platform: a.Platform, User: a.From.ID, Sources: sess.Offered})
+	if err == nil && len(sess.Offered) > 0 {
+		// The next problem starts afresh: its case lists only what was tried for it.
+		sess.Offered = nil
+		if err := d.store.SaveSession(ctx, sess); err != nil {
+			d.log.Warn("session save failed", "session", sess.Key, "err", err)
+		}
+	}
 	return Outcome{
 		Status:  "✅ " + a.From.Display() + " said this fixed it.",
 		Replies: []Reply{{Kind: KindNotice, Text: textGlad}},

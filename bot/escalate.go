@@ -46,6 +46,7 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 	if isSolved(text) {
 		sess.Answered = false
 		d.emit(ctx, Event{Type: EventSolved, Platform: o.Platform, User: o.From.ID, Sources: sess.Offered})
+		sess.Offered = nil
 		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
 	}
 	if !isSkip(text) {
@@ -179,28 +180,52 @@ func (d *Desk) announce(ctx context.Context, e Escalation) {
 // summarize makes the one-line case summary: the requester's first question
 // in this session (already redacted), or the text that triggered the case.
 func summarize(sess *Session, text string) string {
-	var parts []string
+	// The conversation may hold problems already solved ("thanks", "that
+	// fixed it"): the line describes the latest one that says anything.
+	var parts, latest []string
+	var asked string // "get a tech, I'm in room 210": the problem only if nothing else is
 	n := 0
 	add := func(t string) {
 		t = strings.Join(strings.Fields(t), " ")
 		if t == "" || n >= summaryEnough || len(parts) == summaryTurns || !saysProblem(t) {
 			return
 		}
+		if wantsPerson(t) {
+			if asked == "" {
+				asked = t
+			}
+			return
+		}
 		parts = append(parts, t)
 		n += len([]rune(t))
 	}
-	for _, t := range sess.Turns {
-		if t.Who == "requester" {
-			add(t.Text)
+	cut := func() {
+		if len(parts) > 0 {
+			latest = parts
 		}
+		parts, n = nil, 0
+	}
+	for _, t := range sess.Turns {
+		if t.Who != "requester" {
+			continue
+		}
+		if isSolved(t.Text) || isThanks(t.Text) || t.Text == turnFixed {
+			cut()
+			continue
+		}
+		add(t.Text)
 	}
 	if !slices.Contains(parts, strings.Join(strings.Fields(text), " ")) {
 		add(text)
 	}
-	if len(parts) == 0 {
+	cut()
+	if len(latest) == 0 && asked != "" {
+		latest = []string{asked}
+	}
+	if len(latest) == 0 {
 		return "Asked for a tech"
 	}
-	return capRunes(strings.Join(parts, " · "), 140)
+	return capRunes(strings.Join(latest, " · "), 140)
 }
 
 // The problem line is the person's first words that describe the problem,

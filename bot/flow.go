@@ -122,6 +122,7 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 	case isThanks(text) && sess.Answered:
 		sess.Answered = false
 		d.emit(ctx, Event{Type: EventSolved, Platform: m.Platform, User: m.From.ID, Sources: sess.Offered})
+		sess.Offered = nil
 		return []Reply{{Kind: KindNotice, Text: textGlad}}
 	case sess.Answered && isNo(text): // "no" to "That fixed it / Get a tech"
 		return d.escalate(ctx, sess, o, ReasonStillBroken, PriorityNormal, "")

@@ -44,7 +44,7 @@ var (
 	noRe     = prefilter.MustCompile(`(?i)^\s*(no|nope|nah|not really|not yet)\s*[.!]*\s*$`)
 	skipRe   = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
 	cancelRe = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
-	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon)\s*[.!?]*\s*$`)
+	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
 	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any update\??|what'?s the status( of my (case|ticket|request))?\??)\s*$`)
 
 	roomRe     = prefilter.MustCompile(`(?i)\b(room|rm\.?|classroom|class room|portable|lab|suite|office)\s*#?\s*([a-z]?\d{1,4}[a-z]?)\b`)

@@ -87,3 +87,32 @@ func TestIntents(t *testing.T) {
 		}
 	}
 }
+
+// The case's Problem line is what the person said the problem is: not the
+// small talk around it, and not a problem they already solved.
+func TestSummarize(t *testing.T) {
+	turns := func(texts ...string) *Session {
+		s := &Session{}
+		for _, x := range texts {
+			s.Turns = append(s.Turns, Turn{Who: "requester", Text: x})
+		}
+		return s
+	}
+	tests := []struct {
+		sess *Session
+		text string
+		want string
+	}{
+		{turns("hi", "my projector", "it says no signal", "no"), "", "my projector · it says no signal"},
+		{turns("I need help", "my chromebook wont charge", "thanks", "how do I share a folder with my team", "get a tech, I am in room 210"), "", "how do I share a folder with my team"},
+		{turns("printer jammed", turnFixed, "get a tech"), "get a tech", "printer jammed"},
+		{turns("I need a person, the smartboard in room 5 is dead"), "I need a person, the smartboard in room 5 is dead", "I need a person, the smartboard in room 5 is dead"},
+		{turns("get a tech"), "get a tech", "Asked for a tech"},
+		{turns("the wifi in the library is down and nobody can connect to anything at all today"), "", "the wifi in the library is down and nobody can connect to anything at all today"},
+	}
+	for _, tt := range tests {
+		if got := summarize(tt.sess, tt.text); got != tt.want {
+			t.Errorf("summarize(%v) = %q; want %q", tt.sess.Turns, got, tt.want)
+		}
+	}
+}

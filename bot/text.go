@@ -8,6 +8,7 @@ const (
 		"Say \"get a tech\" at any time to reach a person, or \"status\" to see your open requests."
 	textSecretRemoved  = "I removed what looked like a password or secret from your message and didn't keep it. Please never share passwords in chat, not even with IT. If you think someone has seen it, change it now."
 	textGlad           = "Great, glad that fixed it! Ask me any time."
+	turnFixed          = "(that fixed it)" // the transcript's line for the button
 	textGladNoCase     = "Great, glad that fixed it! I won't send it to the tech team. Ask me any time."
 	textNotSure        = "I'm not sure I have an answer for that in the help articles. Would you like a tech to look at it?"
 	textNotSureRelated = "I'm not sure I have the right answer for that. These articles might be related, or I can get a tech to help:"
