@@ -180,10 +180,21 @@ func (d *Desk) announce(ctx context.Context, e Escalation) {
 // summarize makes the one-line case summary: the requester's first question
 // in this session (already redacted), or the text that triggered the case.
 func summarize(sess *Session, text string) string {
-	// The conversation may hold problems already solved ("thanks", "that
-	// fixed it"): the line describes the latest one that says anything.
+	if line, _ := problemLine(sess.Turns, text); line != "" {
+		return line
+	}
+	return "Asked for a tech"
+}
+
+// problemLine is what the person said the problem is, from turns and the
+// message being handled (text, when not yet a turn), and the index of the
+// turn its topic starts at. The conversation may hold problems already
+// solved ("thanks", "That fixed it"): the line describes the latest one
+// that says anything. "" when nothing does.
+func problemLine(turns []Turn, text string) (string, int) {
 	var parts, latest []string
 	var asked string // "get a tech, I'm in room 210": the problem only if nothing else is
+	start, latestStart := 0, 0
 	n := 0
 	add := func(t string) {
 		t = strings.Join(strings.Fields(t), " ")
@@ -199,18 +210,18 @@ func summarize(sess *Session, text string) string {
 		parts = append(parts, t)
 		n += len([]rune(t))
 	}
-	cut := func() {
+	cut := func(next int) {
 		if len(parts) > 0 {
-			latest = parts
+			latest, latestStart = parts, start
 		}
-		parts, n = nil, 0
+		parts, n, start = nil, 0, next
 	}
-	for _, t := range sess.Turns {
+	for i, t := range turns {
 		if t.Who != "requester" {
 			continue
 		}
 		if isSolved(t.Text) || isThanks(t.Text) || t.Text == turnFixed {
-			cut()
+			cut(i + 1)
 			continue
 		}
 		add(t.Text)
@@ -218,14 +229,11 @@ func summarize(sess *Session, text string) string {
 	if !slices.Contains(parts, strings.Join(strings.Fields(text), " ")) {
 		add(text)
 	}
-	cut()
+	cut(len(turns))
 	if len(latest) == 0 && asked != "" {
 		latest = []string{asked}
 	}
-	if len(latest) == 0 {
-		return "Asked for a tech"
-	}
-	return capRunes(strings.Join(latest, " · "), 140)
+	return capRunes(strings.Join(latest, " · "), 140), latestStart
 }
 
 // The problem line is the person's first words that describe the problem,

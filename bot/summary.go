@@ -21,19 +21,16 @@ const briefLine = 160
 // reported, then what the bot offered and what they said last. It always
 // returns two lines, so every card reads the same.
 func CodeBrief(turns []Turn) string {
-	first, last := "", ""
+	first, from := problemLine(turns, "")
+	last := ""
 	var offered []string
-	for _, t := range turns {
+	for _, t := range turns[min(from, len(turns)):] {
 		text := strings.Join(strings.Fields(t.Text), " ")
 		switch t.Who {
 		case "requester":
-			if text == "" || isGreeting(text) || isSkip(text) || wantsPerson(text) && len(text) < 40 {
-				continue
+			if text != "" && !isGreeting(text) && !isSkip(text) && !(wantsPerson(text) && len(text) < 40) {
+				last = text
 			}
-			if first == "" {
-				first = text
-			}
-			last = text
 		case "bot":
 			if titles, ok := strings.CutPrefix(text, "answered from: "); ok {
 				for _, title := range strings.Split(titles, "; ") {

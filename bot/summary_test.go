@@ -37,6 +37,14 @@ func TestCodeBrief(t *testing.T) {
 			{Who: "bot", Text: "not sure; offered a tech"},
 			{Who: "requester", Text: "get a tech"},
 		}, "Reported: the smart lock on room 12 beeps\nNo help article matched"},
+		{"a solved problem before this one", []bot.Turn{
+			{Who: "requester", Text: "my chromebook wont charge"},
+			{Who: "bot", Text: "answered from: Chromebook won't charge"},
+			{Who: "requester", Text: "thanks"},
+			{Who: "requester", Text: "share a folder with my team"},
+			{Who: "bot", Text: "answered from: Share files in Google Drive"},
+			{Who: "requester", Text: "get a tech"},
+		}, "Reported: share a folder with my team\nTried: Share files in Google Drive"},
 		{"only asked for a person", []bot.Turn{{Who: "requester", Text: "talk to a person"}},
 			"Reported: (nothing described yet)\nNo help article matched"},
 	}
