@@ -137,7 +137,7 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 	if d.isTech(ctx, m.Platform, m.From) {
 		audience = AudienceTech
 	}
-	ans, err := d.answerer.Answer(ctx, Question{Text: text, Audience: audience, History: sess.Turns, Sensitive: sc.Sensitive})
+	ans, err := d.answerer.Answer(ctx, Question{Text: withoutPlace(text, d.policy.Buildings), Audience: audience, History: sess.Turns, Sensitive: sc.Sensitive})
 	if err != nil {
 		d.log.Warn("answerer failed", "session", sess.Key, "err", err)
 		ans = Answer{}

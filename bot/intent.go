@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/helpbot/helpbot/bot/internal/prefilter"
 )
@@ -109,6 +110,74 @@ func Location(text string, buildings []string) string {
 		parts = append(parts, titleWords(strings.ToLower(m)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withoutPlace is text without the building and room it names ("the
+// projector in room 12 at Lincoln MS is broken" → "the projector in is
+// broken"), for searching the KB: where a problem is says nothing about
+// which article fixes it, and a rare building name drowns the words that
+// do. A short building suffix counts only when written as a name ("Lincoln
+// MS", not "open ms word").
+func withoutPlace(text string, buildings []string) string {
+	out := text
+	for _, b := range buildings {
+		if b == "" {
+			continue
+		}
+		for {
+			i := wordIndex(strings.ToLower(out), strings.ToLower(b))
+			if i < 0 {
+				break
+			}
+			out = out[:i] + " " + out[i+len(b):]
+		}
+	}
+	out = roomRe.ReplaceAllString(out, " ")
+	out = buildingRe.ReplaceAllStringFunc(out, func(m string) string {
+		sub := buildingRe.FindStringSubmatch(m)
+		suffix := sub[2]
+		if len(suffix) > 4 || (strings.ToUpper(suffix) == suffix && startsUpper(lastWord(sub[1]))) {
+			return " "
+		}
+		return m
+	})
+	out = strings.Join(strings.Fields(out), " ")
+	if !strings.ContainsFunc(out, unicode.IsLetter) {
+		return text
+	}
+	return out
+}
+
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
+
+func startsUpper(s string) bool {
+	for _, r := range s {
+		return unicode.IsUpper(r)
+	}
+	return false
+}
+
+// wordIndex is the byte index of w in s as a whole word, or -1.
+func wordIndex(s, w string) int {
+	for i := 0; i+len(w) <= len(s); {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return -1
+		}
+		j += i
+		end := j + len(w)
+		if (j == 0 || !isWordByte(s[j-1])) && (end >= len(s) || !isWordByte(s[end])) {
+			return j
+		}
+		i = j + 1
+	}
+	return -1
 }
 
 // Device extracts an asset tag or serial number, if the text names one.

@@ -116,3 +116,21 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutPlace(t *testing.T) {
+	buildings := []string{"Washington Elementary", "WES"}
+	tests := []struct{ in, want string }{
+		{"the projector in room 12 at Lincoln MS is broken", "the projector in is broken"},
+		{"WES portable 3 has no wifi", "has no wifi"},
+		{"washington elementary library printer jammed", "library printer jammed"},
+		{"how do I open ms word", "how do I open ms word"},
+		{"the gym at Jefferson High School", "the gym"},
+		{"room 204", "room 204"}, // nothing left: the text as it was
+		{"my chromebook won't charge", "my chromebook won't charge"},
+	}
+	for _, tt := range tests {
+		if got := withoutPlace(tt.in, buildings); got != tt.want {
+			t.Errorf("withoutPlace(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
