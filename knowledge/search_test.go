@@ -332,3 +332,32 @@ func TestBritishAndAmericanSpellingsMeet(t *testing.T) {
 		t.Errorf("stems differ: %q %q, %q %q", stem("colour"), stem("color"), stem("organising"), stem("organizing"))
 	}
 }
+
+// Staff words for things documentation names otherwise are built in: a
+// "usb stick" is an external drive, "out loud" is aloud, letters typed
+// "twice" are repeated keys. (Decoys sort first and share the other words.)
+func TestStaffWordsMeetDocWords(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"a-files.md":   "# Copy files to the computer\n\nDrag them to your Documents folder.\n",
+		"b-drive.md":   "# Safely remove an external drive\n\nEject it before you unplug it, so no files are lost.\n",
+		"c-big.md":     "# Make text on the screen bigger\n\nOpen Accessibility and turn on Large Text.\n",
+		"d-reader.md":  "# Read the screen aloud\n\nTurn on the screen reader in Accessibility.\n",
+		"e-layout.md":  "# Use another keyboard layout\n\nAdd the layout under Keyboard settings.\n",
+		"f-repeat.md":  "# Manage repeated key presses\n\nTurn off Repeat Keys under Keyboard settings.\n",
+		"g-new.md":     "# New staff checklist\n\nYour accounts and laptop on your first day.\n",
+		"h-leaving.md": "# Leaving the district: offboarding\n\nWhat happens to your accounts and laptop.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	for q, want := range map[string]string{
+		"how do I take out my usb stick without losing files":  "b-drive.md",
+		"can the computer read the text out loud":              "d-reader.md",
+		"my keyboard types letters twice":                      "f-repeat.md",
+		"what happens to my accounts and laptop when I retire": "h-leaving.md",
+	} {
+		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
+			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
+		}
+	}
+}

@@ -122,11 +122,11 @@ msg, message
 login, log in, sign in, signin, logon, log on
 logout, log out, sign out, signout
 mic, microphone
-sound, audio
+sound, audio, hear
 headphones, headset, earphones, earbuds
 print, printer, printing
 freeze, frozen, froze, hang, unresponsive, stuck
-slow, sluggish, laggy, lag
+slow, sluggish, laggy, lag, crawling
 big, bigger, large, larger, enlarge
 small, smaller, shrink
 words, text, font, letters
@@ -147,6 +147,11 @@ screenshot, screen shot, screen capture, print screen
 cursor, pointer
 touchpad, trackpad
 touch, tap, touchscreen, touch screen
+aloud, out loud, read out
+usb stick, usb drive, flash drive, thumb drive, memory stick, pen drive, external drive
+eject, take out, safely remove
+repeat, repeated, repeating, twice
+offboarding, leaving, retire, retiring, resign
 students, kids, children, pupils
 disconnect, drop, dropping, drops, cut out, keeps dropping
 connect, pair, join
