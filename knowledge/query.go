@@ -99,6 +99,15 @@ func (ix *Index) parseQuery(s string) *query {
 		}
 		fixes++
 		g := groupByStem[st]
+		// "brighter", "louder", "bigger": Snowball keeps comparatives, so
+		// the KB's "brightness" and "loud" would look like other words.
+		if base := ix.comparativeBase(w); base != "" {
+			// The same word, as rare as its base: not a word the KB has
+			// never seen.
+			q.groups[g].idf = ix.idf(len(ix.postings[base]))
+			addTerm(base, ix.params.spellingWeight, g)
+			continue
+		}
 		if fix := ix.correct(w); fix != "" {
 			addTerm(fix, ix.params.spellingWeight, g)
 			continue
@@ -160,6 +169,35 @@ func (ix *Index) parseQuery(s string) *query {
 		q.unknown = miss / total
 	}
 	return q
+}
+
+// comparativeBase is the stem of the adjective a comparative or superlative
+// is made of ("brighter" → "bright", "bigger" → "big", "easier" → "easi",
+// "larger" → "larg"), when the KB uses it; "" otherwise.
+func (ix *Index) comparativeBase(w string) string {
+	var base string
+	switch {
+	case strings.HasSuffix(w, "iest") && len(w) > 6:
+		base = w[:len(w)-4] + "y"
+	case strings.HasSuffix(w, "ier") && len(w) > 5:
+		base = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "est") && len(w) > 5:
+		base = w[:len(w)-3]
+	case strings.HasSuffix(w, "er") && len(w) > 4:
+		base = w[:len(w)-2]
+	default:
+		return ""
+	}
+	cands := []string{base, base + "e"}
+	if n := len(base); n > 2 && base[n-1] == base[n-2] { // "bigg" → "big"
+		cands = append(cands, base[:n-1])
+	}
+	for _, c := range cands {
+		if st := stem(c); len(ix.postings[st]) > 0 {
+			return st
+		}
+	}
+	return ""
 }
 
 // correct returns the stem of the known word one edit away from w, or "".

@@ -361,3 +361,31 @@ func TestStaffWordsMeetDocWords(t *testing.T) {
 		}
 	}
 }
+
+// Snowball keeps comparatives: "brighter" must still be the KB's
+// "brightness", not a word the KB has never seen (which makes the bot
+// unsure and offer a tech).
+func TestComparativesMeetTheirAdjective(t *testing.T) {
+	ix, probs := LoadFS(mapFS(map[string]string{
+		"a-blank.md":  "# Set how long before the screen goes blank\n\nOpen Power settings and pick a time for the screen.\n",
+		"b-bright.md": "# Set screen brightness\n\nOpen Displays and move the Brightness slider.\n",
+		"c-res.md":    "# Change the screen resolution\n\nOpen Displays and pick a resolution.\n",
+	}))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	const q = "how do I set the screen brighter"
+	if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != "b-bright.md" {
+		t.Fatalf("Search(%q) = %v; want b-bright.md first", q, paths(hits))
+	}
+	// Confidence counts the share of the question the KB has never heard
+	// of; "brighter" is not part of it.
+	if u := ix.parseQuery(q).unknown; u != 0 {
+		t.Errorf("parseQuery(%q).unknown = %.2f; want 0", q, u)
+	}
+	for w, want := range map[string]string{"brighter": "bright", "brightest": "bright", "bigger": "", "resolutions": ""} {
+		if got := ix.comparativeBase(w); got != want {
+			t.Errorf("comparativeBase(%q) = %q; want %q", w, got, want)
+		}
+	}
+}
