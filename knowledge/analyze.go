@@ -154,7 +154,7 @@ var stopWords = func() map[string]bool {
 a about above after again against all also am an and any are aren arent as at
 be because been before being below between both but by
 can cannot cant could couldnt
-did didnt do does doesnt doing dont down during
+did didnt do does doesnt doing dont during
 each either else etc ever every
 few for from further
 had hadnt has hasnt have havent having he hed hes her here hers herself him himself his how

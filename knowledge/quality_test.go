@@ -34,6 +34,8 @@ func TestSampleKBRanking(t *testing.T) {
 		{"kb synonym 2fa", "set up 2fa", "accounts/mfa-setup.md"},
 		{"kb synonym smartboard", "smartboard pen stopped writing", "classroom/panel-touch-not-working.md"},
 		{"built-in synonym", "my lanyard microphone squeals", "classroom/teacher-microphone.md"},
+		// "down" is not filler: the wifi being down is an outage.
+		{"outage", "the wifi is down", "network/wifi-slow-or-dropping.md"},
 		// "big screen" is the projector, not a file that is too big.
 		{"built-in phrase", "how do I get my laptop on the big screen", "classroom/mirror-windows-laptop.md"},
 	}
