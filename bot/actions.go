@@ -215,6 +215,12 @@ func (d *Desk) verdict(ctx context.Context, a Action) Outcome {
 	if e.Requester.ID != a.From.ID {
 		return refusal("Only the person who asked for help can answer this.")
 	}
+	if e.Satisfaction != "" || e.Status != StatusResolved {
+		// Answered already (by button or in words), or reopened since: an
+		// old "Is it fixed?" button must not reopen or confirm twice.
+		return Outcome{Replies: []Reply{{Kind: KindNotice, Ephemeral: true, EscalationID: e.ID,
+			Text: fmt.Sprintf("Thanks, I already have your answer for %s (%s).", e.ID, e.StatusText())}}}
+	}
 	now := d.now()
 	v := VerdictFixed
 	if a.Name == ActionNotFixed {

@@ -177,8 +177,8 @@ func (d *Desk) announce(ctx context.Context, e Escalation) {
 	}
 }
 
-// summarize makes the one-line case summary: the requester's first question
-// in this session (already redacted), or the text that triggered the case.
+// summarize makes the one-line case summary (already redacted): see
+// problemLine.
 func summarize(sess *Session, text string) string {
 	if line, _ := problemLine(sess.Turns, text); line != "" {
 		return line

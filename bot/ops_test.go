@@ -282,3 +282,40 @@ func TestCancelledIncidentLeavesNoReportStranded(t *testing.T) {
 		}
 	}
 }
+
+// "Is it fixed?" is answered once per resolution: a second press of an old
+// button (or the same answer typed and then pressed) neither reopens the
+// case twice nor confirms a case that was reopened.
+func TestIsItFixedAnsweredOnce(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	r.desk.HandleMessage(ctx, from("U_T1", "I need a person, printer jammed in room 10 at Lincoln MS"))
+	tech := bot.Person{ID: "U_TECH1", Name: "Alex Chen"}
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	if len(queue) != 1 {
+		t.Fatalf("queue = %d cases; want 1", len(queue))
+	}
+	id := queue[0].ID
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: tech, Name: bot.ActionResolve, EscalationID: id})
+	teacher := bot.Person{ID: "U_T1"}
+	press := func(name string) bot.Outcome {
+		return r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_T1", From: teacher, Name: name, EscalationID: id})
+	}
+	if out := press(bot.ActionNotFixed); out.Case == nil || out.Case.Status != bot.StatusOpen {
+		t.Fatalf("not fixed = %+v; want the case reopened", out)
+	}
+	r.note.updates = nil
+	for _, name := range []string{bot.ActionNotFixed, bot.ActionFixed} {
+		out := press(name)
+		if out.Case != nil || !strings.Contains(joined(out.Replies), "already have your answer") {
+			t.Errorf("%s pressed again = %+v; want only a notice", name, out)
+		}
+	}
+	if len(r.note.updates) != 0 {
+		t.Errorf("card updated %d times by stale buttons; want 0", len(r.note.updates))
+	}
+	if e, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech); len(e) != 1 || e[0].Status != bot.StatusOpen {
+		t.Errorf("queue = %v; want the reopened case, open", e)
+	}
+}
