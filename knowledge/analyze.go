@@ -31,9 +31,17 @@ func tokenize(s string, emit func(word string)) {
 		word   []rune
 		joined []rune // the current hyphenated compound, if any
 		parts  int
+		start  int // index in rs of the current word's first rune
 	)
+	rs := []rune(s)
+	// "IT" in capitals, in text that is not all capitals, is the IT
+	// department, not the pronoun: "what's the IT phone number".
+	itDept := strings.Contains(s, "IT") && strings.ContainsFunc(s, unicode.IsLower)
 	endWord := func() {
 		if len(word) > 0 {
+			if itDept && len(word) == 2 && rs[start] == 'I' && rs[start+1] == 'T' {
+				word = append(word[:0], []rune(itWord)...)
+			}
 			emit(string(word))
 			parts++
 			joined = append(joined, word...)
@@ -47,11 +55,13 @@ func tokenize(s string, emit func(word string)) {
 		}
 		joined, parts = joined[:0], 0
 	}
-	rs := []rune(s)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			if len(word) == 0 {
+				start = i
+			}
 			word = append(word, unicode.ToLower(r))
 		case (r == '\'' || r == '’') && len(word) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
 			// inside a word: drop it
@@ -63,6 +73,9 @@ func tokenize(s string, emit func(word string)) {
 	}
 	endCompound()
 }
+
+// itWord is the index word for "IT" the department (see tokenize).
+const itWord = "itdept"
 
 // maxWordLen drops "words" that are really URLs, hashes or base64 noise.
 const maxWordLen = 40

@@ -152,6 +152,9 @@ func TestTokenize(t *testing.T) {
 		{"e-mail: x@y.org", []string{"e", "mail", "email", "x", "y", "org"}},
 		{"teacher’s laptop", []string{"teachers", "laptop"}},
 		{"Привет мир", []string{"привет", "мир"}},
+		// "IT" the department, unless the whole message is in capitals.
+		{"call IT about it", []string{"call", "itdept", "about", "it"}},
+		{"IT WONT TURN ON", []string{"it", "wont", "turn", "on"}},
 	}
 	for _, tt := range tests {
 		var got []string
