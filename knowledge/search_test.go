@@ -349,6 +349,8 @@ func TestStaffWordsMeetDocWords(t *testing.T) {
 		"f-repeat.md":  "# Manage repeated key presses\n\nTurn off Repeat Keys under Keyboard settings.\n",
 		"g-new.md":     "# New staff checklist\n\nYour accounts and laptop on your first day.\n",
 		"h-leaving.md": "# Leaving the district: offboarding\n\nWhat happens to your accounts and laptop.\n",
+		"k-volume.md":  "# Volume keys\n\nUse the keys with a speaker on them.\n",
+		"l-alert.md":   "# Choose the alert sound\n\nPick another alert sound in Sound settings.\n",
 	}))
 	if len(probs) != 0 {
 		t.Fatal(probs)
@@ -358,6 +360,7 @@ func TestStaffWordsMeetDocWords(t *testing.T) {
 		"can the computer read the text out loud":              "d-reader.md",
 		"my keyboard types letters twice":                      "f-repeat.md",
 		"what happens to my accounts and laptop when I retire": "h-leaving.md",
+		"turn off the ding":                                    "l-alert.md",
 	} {
 		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
 			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)

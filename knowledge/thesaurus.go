@@ -152,6 +152,13 @@ usb stick, usb drive, flash drive, thumb drive, memory stick, pen drive, externa
 eject, take out, safely remove
 repeat, repeated, repeating, twice
 offboarding, leaving, retire, retiring, resign
+paper jam, jam, jammed, paper stuck, stuck paper, misfeed
+static ip, fixed ip, manual ip
+screencast, screen recording, record screen, record my screen
+alert sound, ding, beep, chime, notification sound
+program, programs, software, application, applications, app, apps
+unpair, disconnect a device, forget device, remove device
+rename, change the name
 students, kids, children, pupils
 disconnect, drop, dropping, drops, cut out, keeps dropping
 connect, pair, join
