@@ -112,9 +112,9 @@ func Location(text string, buildings []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// withoutPlace is text without the building and room it names ("the
-// projector in room 12 at Lincoln MS is broken" → "the projector in is
-// broken"), for searching the KB: where a problem is says nothing about
+// withoutPlace is text without the building, room and device tag it names
+// ("the projector in room 12 at Lincoln MS is broken" → "the projector in
+// is broken"), for searching the KB: where a problem is says nothing about
 // which article fixes it, and a rare building name drowns the words that
 // do. A short building suffix counts only when written as a name ("Lincoln
 // MS", not "open ms word").
@@ -133,6 +133,14 @@ func withoutPlace(text string, buildings []string) string {
 		}
 	}
 	out = roomRe.ReplaceAllString(out, " ")
+	// "asset tag CB-2291" names the device, not the problem; "where is the
+	// asset tag" (no number) is a question about tags and stays.
+	out = deviceRe.ReplaceAllStringFunc(out, func(m string) string {
+		if strings.ContainsAny(deviceRe.FindStringSubmatch(m)[1], "0123456789") {
+			return " "
+		}
+		return m
+	})
 	out = buildingRe.ReplaceAllStringFunc(out, func(m string) string {
 		sub := buildingRe.FindStringSubmatch(m)
 		suffix := sub[2]

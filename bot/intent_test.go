@@ -127,6 +127,8 @@ func TestWithoutPlace(t *testing.T) {
 		{"the gym at Jefferson High School", "the gym"},
 		{"room 204", "room 204"}, // nothing left: the text as it was
 		{"my chromebook won't charge", "my chromebook won't charge"},
+		{"my chromebook asset tag CB-2291 wont charge", "my chromebook wont charge"},
+		{"where is the asset tag sticker", "where is the asset tag sticker"},
 	}
 	for _, tt := range tests {
 		if got := withoutPlace(tt.in, buildings); got != tt.want {
