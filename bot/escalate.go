@@ -49,7 +49,7 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		sess.Offered = nil
 		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
 	}
-	if !isSkip(text) {
+	if !isSkip(text) && !saysNothing(text) {
 		before := sess.Location
 		d.learnDetails(sess, text)
 		if sess.Location == before || sess.Location == "" {
@@ -248,7 +248,7 @@ const (
 // rather than steering the conversation.
 func saysProblem(t string) bool {
 	switch {
-	case isGreeting(t), isThanks(t), isSkip(t), isCancel(t), isStatus(t), isYesNo(t):
+	case isGreeting(t), isThanks(t), isSkip(t), isCancel(t), isStatus(t), isYesNo(t), saysNothing(t):
 		return false
 	case wantsPerson(t) && len(t) < 40, stillBroken(t) && len(t) < 40:
 		return false

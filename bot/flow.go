@@ -126,6 +126,8 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return []Reply{{Kind: KindNotice, Text: textGlad}}
 	case sess.Answered && isNo(text): // "no" to "That fixed it / Get a tech"
 		return d.escalate(ctx, sess, o, ReasonStillBroken, PriorityNormal, "")
+	case saysNothing(text): // "????", "👀": nothing to search for, and not a miss
+		return []Reply{d.helpReply()}
 	case wantsPerson(text):
 		return d.escalate(ctx, sess, o, ReasonRequested, PriorityNormal, text)
 	case (sess.Answered || sess.Case != "") && stillBroken(text):
@@ -137,7 +139,7 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 	if d.isTech(ctx, m.Platform, m.From) {
 		audience = AudienceTech
 	}
-	ans, err := d.answerer.Answer(ctx, Question{Text: withoutPlace(text, d.policy.Buildings), Audience: audience, History: sess.Turns, Sensitive: sc.Sensitive})
+	ans, err := d.answerer.Answer(ctx, Question{Text: searchText(text, d.policy.Buildings), Audience: audience, History: sess.Turns, Sensitive: sc.Sensitive})
 	if err != nil {
 		d.log.Warn("answerer failed", "session", sess.Key, "err", err)
 		ans = Answer{}

@@ -54,6 +54,9 @@ var (
 	deviceRe   = prefilter.MustCompile(`(?i)\b(?:asset(?:\s*tag)?|device\s*(?:tag|#|id)|tag\s*#|serial(?:\s*(?:number|no\.?|#))?|s/n)\s*[:#]?\s*([a-z0-9][a-z0-9-]{3,20})\b`)
 )
 
+// linkRe is a pasted web address.
+var linkRe = prefilter.MustCompile(`(?i)\bhttps?://\S+`)
+
 // possessiveRe spots "someone's email", which asks about a person, not for one.
 var possessiveRe = prefilter.MustCompile(`(?i)\b(someone|somebody|person|tech|human)('s|’s)\b`)
 
@@ -62,15 +65,36 @@ func wantsPerson(s string) bool {
 }
 func isUrgent(s string) bool    { return urgentRe.MatchString(s) }
 func stillBroken(s string) bool { return stillBrokenRe.MatchString(s) }
-func isThanks(s string) bool    { return thanksRe.MatchString(s) || isSolved(s) }
-func isSolved(s string) bool    { return solvedRe.MatchString(s) }
-func isSkip(s string) bool      { return skipRe.MatchString(s) }
-func isYesNo(s string) bool     { return yesNoRe.MatchString(s) }
-func isNo(s string) bool        { return noRe.MatchString(s) }
-func isYes(s string) bool       { return yesRe.MatchString(s) }
-func isCancel(s string) bool    { return cancelRe.MatchString(s) }
-func isGreeting(s string) bool  { return helpRe.MatchString(s) }
-func isStatus(s string) bool    { return statusRe.MatchString(s) }
+func isThanks(s string) bool    { return thanksRe.MatchString(s) || isSolved(s) || isThumbsUp(s) }
+
+func isSolved(s string) bool   { return solvedRe.MatchString(s) }
+func isSkip(s string) bool     { return skipRe.MatchString(s) }
+func isYesNo(s string) bool    { return yesNoRe.MatchString(s) }
+func isNo(s string) bool       { return noRe.MatchString(s) }
+func isYes(s string) bool      { return yesRe.MatchString(s) }
+func isCancel(s string) bool   { return cancelRe.MatchString(s) }
+func isGreeting(s string) bool { return helpRe.MatchString(s) }
+func isStatus(s string) bool   { return statusRe.MatchString(s) }
+
+// isThumbsUp is a message of nothing but 👍, 👌, ✅ or 🙏 (any skin tone).
+func isThumbsUp(s string) bool {
+	seen := false
+	for _, r := range s {
+		switch {
+		case r == '👍' || r == '👌' || r == '✅' || r == '🙏':
+			seen = true
+		case unicode.IsSpace(r), r >= 0x1F3FB && r <= 0x1F3FF, r == 0xFE0F, r == '!':
+		default:
+			return false
+		}
+	}
+	return seen
+}
+
+// saysNothing is a message with no letter or digit in it ("????", "👀").
+func saysNothing(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+}
 
 // buildingStop are words the building pattern must not take as a name ("the
 // high school" is not a building called "The").
@@ -112,14 +136,15 @@ func Location(text string, buildings []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// withoutPlace is text without the building, room and device tag it names
-// ("the projector in room 12 at Lincoln MS is broken" → "the projector in
-// is broken"), for searching the KB: where a problem is says nothing about
-// which article fixes it, and a rare building name drowns the words that
-// do. A short building suffix counts only when written as a name ("Lincoln
-// MS", not "open ms word").
-func withoutPlace(text string, buildings []string) string {
-	out := text
+// searchText is the question as the KB is searched for it: without the
+// building, room and device tag it names ("the projector in room 12 at
+// Lincoln MS is broken" → "the projector in is broken") or the links pasted
+// into it. Where a problem is says nothing about which article fixes it,
+// and a rare building name or a URL's "https" and "com" drown the words
+// that do. A short building suffix counts only when written as a name
+// ("Lincoln MS", not "open ms word").
+func searchText(text string, buildings []string) string {
+	out := linkRe.ReplaceAllString(text, " ")
 	for _, b := range buildings {
 		if b == "" {
 			continue

@@ -44,6 +44,11 @@ func TestSolved(t *testing.T) {
 			t.Errorf("isSolved(%q) = false; want true", in)
 		}
 	}
+	for in, want := range map[string]bool{"👍": true, "👍🏽 !": true, "🙏": true, "👍 but it's still slow": false, "👀": false, "": false} {
+		if got := isThumbsUp(in); got != want {
+			t.Errorf("isThumbsUp(%q) = %v; want %v", in, got, want)
+		}
+	}
 	for _, in := range []string{"thanks", "it works on my laptop but not the projector", "that fixed it for a day but now it's back",
 		"how do I know it's working", "Lincoln MS room 204", ""} {
 		if isSolved(in) {
@@ -117,7 +122,7 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-func TestWithoutPlace(t *testing.T) {
+func TestSearchText(t *testing.T) {
 	buildings := []string{"Washington Elementary", "WES"}
 	tests := []struct{ in, want string }{
 		{"the projector in room 12 at Lincoln MS is broken", "the projector in is broken"},
@@ -129,10 +134,11 @@ func TestWithoutPlace(t *testing.T) {
 		{"my chromebook won't charge", "my chromebook won't charge"},
 		{"my chromebook asset tag CB-2291 wont charge", "my chromebook wont charge"},
 		{"where is the asset tag sticker", "where is the asset tag sticker"},
+		{"this link won't open https://docs.example.org/a?b=1 in chrome", "this link won't open in chrome"},
 	}
 	for _, tt := range tests {
-		if got := withoutPlace(tt.in, buildings); got != tt.want {
-			t.Errorf("withoutPlace(%q) = %q; want %q", tt.in, got, tt.want)
+		if got := searchText(tt.in, buildings); got != tt.want {
+			t.Errorf("searchText(%q) = %q; want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // and the filter must never skip one that would have matched.
 func intentPatterns() []*prefilter.Regexp {
 	res := []*prefilter.Regexp{wantsPersonRe, urgentRe, stillBrokenRe, thanksRe, solvedRe, yesNoRe, yesRe, noRe, skipRe, cancelRe,
-		helpRe, statusRe, roomRe, placeRe, buildingRe, deviceRe, possessiveRe, placeholderRe, deviceOrLoginRe}
+		helpRe, statusRe, roomRe, placeRe, buildingRe, deviceRe, possessiveRe, linkRe, placeholderRe, deviceOrLoginRe}
 	for _, t := range topics {
 		res = append(res, t.re)
 	}
@@ -27,7 +27,7 @@ var intentTexts = []string{
 	"the WI-FI is down in the entire school", "state testing app won't load", "my chromebook won't charge",
 	"printer jammed", "the projector isn't showing my laptop", "CAN'T LOG IN", "ﬁle won't print",
 	"\u212Aeyboard is broken", "paſſword expired", "no one can log in", "the phones are out in the building",
-	"that fixed it", "ok it works now, thanks!", "yep that did the trick", "I need help", "can you help me?", "not really", "it's working now", "it works on my laptop but not the projector",
+	"that fixed it", "ok it works now, thanks!", "yep that did the trick", "I need help", "can you help me?", "not really", "see https://example.org/x", "it's working now", "it works on my laptop but not the projector",
 }
 
 func TestIntentPrefilters(t *testing.T) {

@@ -185,6 +185,16 @@ func TestConversations(t *testing.T) {
 			{say: "/as staff"},
 			{say: "yes", want: []string{"Thanks for confirming"}, avoid: []string{"IT-1002", "not sure"}},
 		}},
+		{"an emoji is not a question; a thumbs-up after an answer is thanks", []step{
+			{say: "👀", want: []string{"IT help bot"}, avoid: []string{"not sure"}},
+			{say: "????", want: []string{"IT help bot"}, avoid: []string{"not sure"}},
+			{say: "printer is jammed", want: []string{"Clear a paper jam"}},
+			{say: "👍", want: []string{"glad that fixed it"}},
+		}},
+		{"no location in ???? to the room question", []step{
+			{say: "I need a person", want: []string{"Which building"}},
+			{say: "????", want: []string{"NEW CASE IT-1001"}, avoid: []string{"Where:   ????"}},
+		}},
 		{"thanks while asked for the room still files the case", []step{
 			{say: "I need a person", want: []string{"Which building"}},
 			{say: "thanks", want: []string{"NEW CASE IT-1001"}},
