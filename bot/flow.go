@@ -117,6 +117,11 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 				return r
 			}
 		}
+		if saysProblem(text) && !wantsPerson(text) && !stillBroken(text) {
+			if r, ok := d.addToCase(ctx, sess, m, text); ok {
+				return r
+			}
+		}
 	}
 	switch {
 	case isThanks(text) && sess.Answered:
@@ -210,6 +215,39 @@ func (d *Desk) typedVerdict(ctx context.Context, sess *Session, m Message, text 
 	out := d.verdict(ctx, Action{Platform: m.Platform, Conversation: m.Conversation, Thread: m.Thread,
 		From: m.From, Name: name, EscalationID: e.ID, Ref: m.Ref})
 	return out.Replies, true
+}
+
+// addToCase puts what the person says while their case is open on the
+// case, so the tech reads it on the card instead of asking again ("also
+// it's beeping"), and still answers from the KB when it can.
+func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text string) ([]Reply, bool) {
+	e, err := d.store.Escalation(ctx, sess.Case)
+	if err != nil || e.Status.Closed() || e.Requester.ID != m.From.ID {
+		return nil, false // a tech or a colleague in the thread is not the requester
+	}
+	e, err = d.store.AddNote(ctx, e.ID, Turn{Who: "requester", Text: capRunes(text, 300), At: d.now()})
+	if err != nil {
+		d.log.Warn("could not add to case", "case", sess.Case, "err", err)
+		return nil, false
+	}
+	if n := d.notifier(e.Platform); n != nil && e.Card != "" {
+		if err := n.UpdateCard(ctx, e); err != nil {
+			d.log.Warn("card update failed", "case", e.ID, "err", err)
+		}
+	}
+	out := []Reply{{Kind: KindNotice, EscalationID: e.ID,
+		Text: fmt.Sprintf("I've added that to %s, so the tech sees it (%s).", e.ID, statusWords(e))}}
+	audience := AudienceStaff
+	if d.isTech(ctx, m.Platform, m.From) {
+		audience = AudienceTech
+	}
+	ans, err := d.answerer.Answer(ctx, Question{Text: searchText(text, d.policy.Buildings), Audience: audience, History: sess.Turns})
+	if err == nil && ans.Confident && !ans.NotCovered && ans.Text != "" {
+		sess.offer(ans.Sources)
+		d.emit(ctx, Event{Type: EventAnswered, Platform: m.Platform, User: m.From.ID, Sources: ans.Sources, Confidence: ans.Confidence})
+		out = append(out, Reply{Kind: KindAnswer, Text: textMeanwhile + "\n\n" + ans.Text, Sources: ans.Sources})
+	}
+	return out, true
 }
 
 // solvedWithCaseOpen answers "it works now" typed while the person's case

@@ -79,6 +79,9 @@ type Escalations interface {
 	Cancel(ctx context.Context, id string, at time.Time) (Escalation, error)
 	SetCard(ctx context.Context, id, card string) error
 	SetSatisfaction(ctx context.Context, id, verdict string, at time.Time) error
+	// AddNote appends what the requester said after the case was filed to
+	// its transcript (the latest few are kept).
+	AddNote(ctx context.Context, id string, t Turn) (Escalation, error)
 	OpenEscalations(ctx context.Context, limit int) ([]Escalation, error) // oldest first
 	RequesterEscalations(ctx context.Context, platform, userID string, limit int) ([]Escalation, error)
 }

@@ -14,6 +14,7 @@ const (
 	textNotSureRelated = "I'm not sure I have the right answer for that. These articles might be related, or I can get a tech to help:"
 	textStillNoAnswer  = "I still don't have a good answer, so I'll pass this to a person."
 	textWhileYouWait   = "I'm getting a tech on this now. While you wait, this may help:"
+	textMeanwhile      = "While you wait for the tech, this may help:"
 	textAskLocation    = "I'll get a tech on this. Which building and room are you in? If it's about a device, add its asset tag (the barcode sticker) too. Say \"skip\" to send it without."
 	textSlowDown       = "You're sending messages faster than I can help with them. Please wait a minute, then tell me what's wrong in one message."
 )

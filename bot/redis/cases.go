@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -15,7 +17,8 @@ import (
 
 // A case is a hash: "data" holds the fields fixed at creation (JSON); the
 // fields that change (status, claimer, times, card, satisfaction) are hash
-// fields so the Lua scripts can check and set them atomically.
+// fields so the Lua scripts can check and set them atomically, and what
+// the requester adds later is note:1, note:2… (JSON turns; notes_n counts).
 
 // createScript stores a new case unless the id is taken (a counter that
 // expired after a long quiet spell restarts; ids are then skipped, never
@@ -256,6 +259,37 @@ func (s *Store) SetCard(ctx context.Context, id, card string) error {
 	return s.setField(ctx, id, "card", card, "", time.Now())
 }
 
+// noteScript appends a note to a case as field note:N, keeping the last
+// ARGV[3] (older ones are deleted), without recreating an expired case.
+var noteScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'notes_n', 1)
+redis.call('HSET', KEYS[1], 'note:' .. n, ARGV[1], 'updated_at', ARGV[2])
+local keep = tonumber(ARGV[3])
+if n > keep then redis.call('HDEL', KEYS[1], 'note:' .. (n - keep)) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return n
+`)
+
+// MaxNotes is how many of the requester's later messages a case keeps.
+const MaxNotes = 8
+
+// AddNote implements bot.Escalations.
+func (s *Store) AddNote(ctx context.Context, id string, t bot.Turn) (bot.Escalation, error) {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return bot.Escalation{}, fmt.Errorf("encode note: %w", err)
+	}
+	n, err := noteScript.Run(ctx, s.rdb, []string{s.key(KeyCase, id)}, raw, t.At.UnixMilli(), MaxNotes, int64(CaseTTL/time.Second)).Int()
+	if err != nil {
+		return bot.Escalation{}, fmt.Errorf("add note to case %s: %w", id, err)
+	}
+	if n == 0 {
+		return bot.Escalation{}, bot.ErrNotFound
+	}
+	return s.Escalation(ctx, id)
+}
+
 // SetSatisfaction implements bot.Escalations.
 func (s *Store) SetSatisfaction(ctx context.Context, id, verdict string, at time.Time) error {
 	return s.setField(ctx, id, "satisfaction", verdict, "satisfaction_at", at)
@@ -344,7 +378,34 @@ func decodeCase(h map[string]string) (bot.Escalation, error) {
 		Card:         h["card"],
 		Satisfaction: h["satisfaction"],
 	}
+	e.Transcript = append(e.Transcript, notes(h)...)
 	return e, nil
+}
+
+// notes are a case's note:N fields, oldest first; a field that does not
+// decode is skipped rather than losing the case.
+func notes(h map[string]string) []bot.Turn {
+	type note struct {
+		n int
+		t bot.Turn
+	}
+	var ns []note
+	for k, v := range h {
+		num, ok := strings.CutPrefix(k, "note:")
+		if !ok {
+			continue
+		}
+		var t bot.Turn
+		if json.Unmarshal([]byte(v), &t) == nil {
+			ns = append(ns, note{atoi(num), t})
+		}
+	}
+	slices.SortFunc(ns, func(a, b note) int { return a.n - b.n })
+	out := make([]bot.Turn, len(ns))
+	for i, x := range ns {
+		out[i] = x.t
+	}
+	return out
 }
 
 func atoi(s string) int {

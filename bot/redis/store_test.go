@@ -124,6 +124,34 @@ func TestCaseLifecycle(t *testing.T) {
 	})
 }
 
+// What the requester says after filing is added to the case, after the
+// excerpt taken when it was filed, keeping the latest MaxNotes.
+func TestCaseNotes(t *testing.T) {
+	backends(t, func(t *testing.T, s *hbredis.Store) {
+		ctx := context.Background()
+		e := newCase(t, s)
+		before := len(e.Transcript)
+		for i := range hbredis.MaxNotes + 2 {
+			got, err := s.AddNote(ctx, e.ID, bot.Turn{Who: "requester", Text: fmt.Sprintf("note %d", i), At: t0.Add(time.Duration(i) * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(got.Transcript); n != before+min(i+1, hbredis.MaxNotes) {
+				t.Fatalf("after note %d the transcript has %d turns; want %d", i, n, before+min(i+1, hbredis.MaxNotes))
+			}
+		}
+		got, _ := s.Escalation(ctx, e.ID)
+		last := got.Transcript[len(got.Transcript)-1]
+		first := got.Transcript[before]
+		if last.Text != fmt.Sprintf("note %d", hbredis.MaxNotes+1) || first.Text != "note 2" || got.Summary != e.Summary {
+			t.Errorf("notes = first %q, last %q, summary %q; want note 2 … note %d, summary kept", first.Text, last.Text, got.Summary, hbredis.MaxNotes+1)
+		}
+		if _, err := s.AddNote(ctx, "IT-9999", bot.Turn{Text: "x"}); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("AddNote to a missing case = %v; want ErrNotFound", err)
+		}
+	})
+}
+
 func TestMissingCases(t *testing.T) {
 	backends(t, func(t *testing.T, s *hbredis.Store) {
 		ctx := context.Background()

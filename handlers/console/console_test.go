@@ -195,6 +195,13 @@ func TestConversations(t *testing.T) {
 			{say: "I need a person", want: []string{"Which building"}},
 			{say: "????", want: []string{"NEW CASE IT-1001"}, avoid: []string{"Where:   ????"}},
 		}},
+		{"what the teacher adds after filing goes on the case", []step{
+			{say: "I need a person, the printer in room 7 is jammed", want: []string{"NEW CASE IT-1001"}},
+			{say: "it also shows error code 50", want: []string{"CASE UPDATE IT-1001", "Pat Rivera: it also shows error code 50", "added that to IT-1001"}, avoid: []string{"not sure"}},
+			{say: "paper jam in the copier", want: []string{"added that to IT-1001", "While you wait for the tech", "Clear a paper jam"}},
+			{say: "/as tech Alex"},
+			{say: "is it the rear tray?", avoid: []string{"added that"}},
+		}},
 		{"thanks while asked for the room still files the case", []step{
 			{say: "I need a person", want: []string{"Which building"}},
 			{say: "thanks", want: []string{"NEW CASE IT-1001"}},
