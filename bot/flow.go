@@ -131,6 +131,10 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return []Reply{{Kind: KindNotice, Text: textGlad}}
 	case sess.Answered && isNo(text): // "no" to "That fixed it / Get a tech"
 		return d.escalate(ctx, sess, o, ReasonStillBroken, PriorityNormal, "")
+	case isThanks(text): // a plain "thank you" (to the tech, say): nothing to search for
+		return []Reply{{Kind: KindNotice, Text: textWelcome}}
+	case isYesNo(text): // "ok", "sure" with no question pending
+		return []Reply{{Kind: KindNotice, Text: textOK}}
 	case saysNothing(text): // "????", "👀": nothing to search for, and not a miss
 		return []Reply{d.helpReply()}
 	case wantsPerson(text):

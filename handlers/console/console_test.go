@@ -202,6 +202,12 @@ func TestConversations(t *testing.T) {
 			{say: "/as tech Alex"},
 			{say: "is it the rear tray?", avoid: []string{"added that"}},
 		}},
+		{"thank you and ok are not questions", []step{
+			{say: "I need a person in room 4", want: []string{"IT-1001"}},
+			{say: "thank you!", want: []string{"You're welcome"}, avoid: []string{"Source:", "not sure", "added that"}},
+			{say: "ok", want: []string{"anything else"}, avoid: []string{"not sure"}},
+			{say: "ok", avoid: []string{"pass this to a person"}},
+		}},
 		{"thanks while asked for the room still files the case", []step{
 			{say: "I need a person", want: []string{"Which building"}},
 			{say: "thanks", want: []string{"NEW CASE IT-1001"}},
