@@ -234,13 +234,21 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		d.log.Warn("could not add to case", "case", sess.Case, "err", err)
 		return nil, false
 	}
+	added := "I've added that to %s, so the tech sees it (%s)."
+	if e.Priority != PriorityUrgent && isUrgent(text) {
+		if err := d.store.SetUrgent(ctx, e.ID, d.now()); err != nil {
+			d.log.Warn("could not mark case urgent", "case", e.ID, "err", err)
+		} else {
+			e.Priority = PriorityUrgent
+			added = "I've added that to %s and marked it urgent, so the tech sees it (%s)."
+		}
+	}
 	if n := d.notifier(e.Platform); n != nil && e.Card != "" {
 		if err := n.UpdateCard(ctx, e); err != nil {
 			d.log.Warn("card update failed", "case", e.ID, "err", err)
 		}
 	}
-	out := []Reply{{Kind: KindNotice, EscalationID: e.ID,
-		Text: fmt.Sprintf("I've added that to %s, so the tech sees it (%s).", e.ID, statusWords(e))}}
+	out := []Reply{{Kind: KindNotice, EscalationID: e.ID, Text: fmt.Sprintf(added, e.ID, statusWords(e))}}
 	audience := AudienceStaff
 	if d.isTech(ctx, m.Platform, m.From) {
 		audience = AudienceTech

@@ -82,6 +82,9 @@ type Escalations interface {
 	// AddNote appends what the requester said after the case was filed to
 	// its transcript (the latest few are kept).
 	AddNote(ctx context.Context, id string, t Turn) (Escalation, error)
+	// SetUrgent raises a case to urgent (what the requester added says a
+	// class or a building is stopped).
+	SetUrgent(ctx context.Context, id string, at time.Time) error
 	OpenEscalations(ctx context.Context, limit int) ([]Escalation, error) // oldest first
 	RequesterEscalations(ctx context.Context, platform, userID string, limit int) ([]Escalation, error)
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // A case is a hash: "data" holds the fields fixed at creation (JSON); the
-// fields that change (status, claimer, times, card, satisfaction) are hash
+// fields that change (status, claimer, times, card, satisfaction, a raised
+// priority) are hash
 // fields so the Lua scripts can check and set them atomically, and what
 // the requester adds later is note:1, note:2… (JSON turns; notes_n counts).
 
@@ -290,6 +291,12 @@ func (s *Store) AddNote(ctx context.Context, id string, t bot.Turn) (bot.Escalat
 	return s.Escalation(ctx, id)
 }
 
+// SetUrgent implements bot.Escalations: the "priority" hash field
+// overrides the one the case was created with.
+func (s *Store) SetUrgent(ctx context.Context, id string, at time.Time) error {
+	return s.setField(ctx, id, "priority", string(bot.PriorityUrgent), "", at)
+}
+
 // SetSatisfaction implements bot.Escalations.
 func (s *Store) SetSatisfaction(ctx context.Context, id, verdict string, at time.Time) error {
 	return s.setField(ctx, id, "satisfaction", verdict, "satisfaction_at", at)
@@ -377,6 +384,9 @@ func decodeCase(h map[string]string) (bot.Escalation, error) {
 		ResolvedAt:   ms(h["resolved_at"]),
 		Card:         h["card"],
 		Satisfaction: h["satisfaction"],
+	}
+	if p := h["priority"]; p != "" {
+		e.Priority = bot.Priority(p)
 	}
 	e.Transcript = append(e.Transcript, notes(h)...)
 	return e, nil

@@ -146,6 +146,15 @@ func TestCaseNotes(t *testing.T) {
 		if last.Text != fmt.Sprintf("note %d", hbredis.MaxNotes+1) || first.Text != "note 2" || got.Summary != e.Summary {
 			t.Errorf("notes = first %q, last %q, summary %q; want note 2 … note %d, summary kept", first.Text, last.Text, got.Summary, hbredis.MaxNotes+1)
 		}
+		if err := s.SetUrgent(ctx, e.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Escalation(ctx, e.ID); got.Priority != bot.PriorityUrgent {
+			t.Errorf("priority after SetUrgent = %s; want urgent", got.Priority)
+		}
+		if err := s.SetUrgent(ctx, "IT-9999", t0); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("SetUrgent on a missing case = %v; want ErrNotFound", err)
+		}
 		if _, err := s.AddNote(ctx, "IT-9999", bot.Turn{Text: "x"}); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("AddNote to a missing case = %v; want ErrNotFound", err)
 		}

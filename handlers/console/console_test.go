@@ -202,6 +202,10 @@ func TestConversations(t *testing.T) {
 			{say: "/as tech Alex"},
 			{say: "is it the rear tray?", avoid: []string{"added that"}},
 		}},
+		{"an urgent addition makes the case urgent", []step{
+			{say: "I need a person in room 4, the wifi is slow", want: []string{"NEW CASE IT-1001"}, avoid: []string{"URGENT"}},
+			{say: "now the whole building has no wifi", want: []string{"CASE UPDATE IT-1001", "URGENT", "marked it urgent"}},
+		}},
 		{"thank you and ok are not questions", []step{
 			{say: "I need a person in room 4", want: []string{"IT-1001"}},
 			{say: "thank you!", want: []string{"You're welcome"}, avoid: []string{"Source:", "not sure", "added that"}},
