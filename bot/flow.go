@@ -167,9 +167,18 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return append(out, d.escalate(ctx, sess, o, ReasonUrgent, PriorityUrgent, text)...)
 	}
 
+	if confident && sess.Answered && sameSection(ans.Sources[0], sess.Shown) {
+		// The follow-up leads back to the steps just shown: say so, and
+		// offer a person, rather than repeat them as if they were new.
+		return []Reply{{Kind: KindNotice,
+			Text:    fmt.Sprintf(textSameSteps, sectionName(sess.Shown)),
+			Choices: []Choice{{Action: ActionEscalate, Label: "Get a tech", Style: "primary"}},
+		}}
+	}
 	if confident {
 		sess.Answered = true
 		sess.Misses = 0
+		sess.Shown = ans.Sources[0]
 		sess.offer(ans.Sources)
 		d.emit(ctx, Event{Type: EventAnswered, Platform: m.Platform, User: m.From.ID, Sources: ans.Sources, Confidence: ans.Confidence})
 		return []Reply{{
@@ -196,6 +205,21 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		r.Text = textNotSureRelated
 	}
 	return []Reply{r}
+}
+
+// sameSection reports whether two sources are the same part of the same
+// article.
+func sameSection(a, b Source) bool {
+	return a.Path != "" && a.Path == b.Path && a.Section == b.Section
+}
+
+// sectionName is how a source is named to the person: its section, or its
+// title when the whole article was shown.
+func sectionName(s Source) string {
+	if s.Section != "" {
+		return s.Section
+	}
+	return s.Title
 }
 
 // typedVerdict answers "Is it fixed?" typed instead of pressed ("yes",

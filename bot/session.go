@@ -22,6 +22,9 @@ type Session struct {
 	Turns     []Turn       `json:"turns,omitempty"`
 	Offered   []Source     `json:"offered,omitempty"` // articles shown so far
 	State     SessionState `json:"state,omitempty"`
+	// Shown is the article section of the latest answer, so the bot does
+	// not give the same steps twice in a row.
+	Shown Source `json:"shown,omitempty"`
 
 	Answered    bool   `json:"answered,omitempty"`     // the last reply was a confident answer
 	Misses      int    `json:"misses,omitempty"`       // consecutive not-sure replies
@@ -72,6 +75,3 @@ func (s *Session) offer(src []Source) {
 		s.Offered = s.Offered[len(s.Offered)-8:]
 	}
 }
-
-// firstQuestion is the requester's first line in the session, used as the
-// case summary when nothing better is known.

@@ -206,6 +206,11 @@ func TestConversations(t *testing.T) {
 			{say: "I need a person in room 4, the wifi is slow", want: []string{"NEW CASE IT-1001"}, avoid: []string{"URGENT"}},
 			{say: "now the whole building has no wifi", want: []string{"CASE UPDATE IT-1001", "URGENT", "marked it urgent"}},
 		}},
+		{"asking again does not repeat the same steps as new", []step{
+			{say: "the projector isn't showing my laptop", want: []string{"HDMI", "[1] That fixed it"}},
+			{say: "the projector isn't showing my laptop", want: []string{"same steps I just showed you", "[1] Get a tech"}, avoid: []string{"HDMI"}},
+			{say: "1", want: []string{"Which building"}},
+		}},
 		{"thank you and ok are not questions", []step{
 			{say: "I need a person in room 4", want: []string{"IT-1001"}},
 			{say: "thank you!", want: []string{"You're welcome"}, avoid: []string{"Source:", "not sure", "added that"}},
