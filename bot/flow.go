@@ -154,6 +154,10 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		ans = Answer{}
 	}
 	confident := ans.Confident && !ans.NotCovered && ans.Text != ""
+	var shown Source // the section this answer shows, if any
+	if confident && len(ans.Sources) > 0 {
+		shown = ans.Sources[0]
+	}
 
 	if isUrgent(text) {
 		// A class is stopped: get a person moving first; still show the fix
@@ -167,7 +171,7 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 		return append(out, d.escalate(ctx, sess, o, ReasonUrgent, PriorityUrgent, text)...)
 	}
 
-	if confident && sess.Answered && sameSection(ans.Sources[0], sess.Shown) {
+	if confident && sess.Answered && sameSection(shown, sess.Shown) {
 		// The follow-up leads back to the steps just shown: say so, and
 		// offer a person, rather than repeat them as if they were new.
 		return []Reply{{Kind: KindNotice,
@@ -178,7 +182,7 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 	if confident {
 		sess.Answered = true
 		sess.Misses = 0
-		sess.Shown = ans.Sources[0]
+		sess.Shown = shown
 		sess.offer(ans.Sources)
 		d.emit(ctx, Event{Type: EventAnswered, Platform: m.Platform, User: m.From.ID, Sources: ans.Sources, Confidence: ans.Confidence})
 		return []Reply{{
