@@ -270,30 +270,49 @@ func hasStem(q *query, w string) bool {
 	return ok
 }
 
+// kbOf indexes files (name → markdown); any loading problem fails the test.
+func kbOf(t *testing.T, files map[string]string) *Index {
+	t.Helper()
+	ix, probs := LoadFS(mapFS(files))
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	return ix
+}
+
+// wantFirst checks that each question ranks its article first and, when
+// answered is set, that the bot is sure enough to give it as the answer.
+func wantFirst(t *testing.T, ix *Index, cases map[string]string, answered bool) {
+	t.Helper()
+	for q, want := range cases {
+		hits := ix.Search(q, SearchOptions{})
+		if len(hits) == 0 || hits[0].Article.Path != want {
+			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
+			continue
+		}
+		if answered && hits[0].Confidence < DefaultThreshold {
+			t.Errorf("Search(%q): confidence %.2f; want an answer (≥ %.2f)", q, hits[0].Confidence, DefaultThreshold)
+		}
+	}
+}
+
 // The plural of an abbreviation has no vowel for Snowball to stem against:
 // "PCs", "DVDs" and "PM's" must still find the article about a PC, a DVD,
 // a PM, and the rule must not break words it should leave alone. (The
 // articles tie on every other word, and the wrong ones sort first.)
 func TestAbbreviationPlurals(t *testing.T) {
-	ix, probs := LoadFS(mapFS(map[string]string{
+	ix := kbOf(t, map[string]string{
 		"a-mac.md":        "# Reimage a Mac\n\nHold Command-R while it starts.\n",
 		"b-chromebook.md": "# Reimage a Chromebook\n\nPower wash it first.\n",
 		"c-pc.md":         "# Reimage a PC\n\nBoot it from the network.\n",
 		"d-dvd.md":        "# Reimage from a DVD\n\nBoot it from the drive.\n",
 		"e-pm.md":         "# Reimage request by PM\n\nSend the tech a message.\n",
-	}))
-	if len(probs) != 0 {
-		t.Fatal(probs)
-	}
-	for q, want := range map[string]string{
+	})
+	wantFirst(t, ix, map[string]string{
 		"reimage the PCs":        "c-pc.md",
 		"reimage with our DVDs":  "d-dvd.md",
 		"I sent my reimage PM's": "e-pm.md",
-	} {
-		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
-			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
-		}
-	}
+	}, false)
 	for w, want := range map[string]string{"pcs": "pc", "dvds": "dvd", "pms": "pm", "css": "css", "gps": "gp", "laptops": "laptop", "s": "s", "xs": "xs"} {
 		if got := stem(w); got != want {
 			t.Errorf("stem(%q) = %q; want %q", w, got, want)
@@ -307,30 +326,18 @@ func TestAbbreviationPlurals(t *testing.T) {
 // and counted them as words the KB does not know, so the bot was unsure
 // and offered a tech: a variant must now be as good as the word.
 func TestBritishAndAmericanSpellingsMeet(t *testing.T) {
-	ix, probs := LoadFS(mapFS(map[string]string{
+	ix := kbOf(t, map[string]string{
 		"a-lab.md":       "# Media lab hours\n\nThe media lab opens at 8.\n",
 		"b-center.md":    "# Media center hours\n\nThe media center opens at 7.\n",
 		"c-hours.md":     "# Library hours\n\nThe library opens at 7.\n",
 		"d-catalogue.md": "# Library catalogue\n\nSearch the catalogue from any Chromebook.\n",
-	}))
-	if len(probs) != 0 {
-		t.Fatal(probs)
-	}
-	for q, want := range map[string]string{
+	})
+	wantFirst(t, ix, map[string]string{
 		"when does the media centre open": "b-center.md",
 		"media centre hours":              "b-center.md",
 		"search the library catalog":      "d-catalogue.md",
 		"library catalog":                 "d-catalogue.md",
-	} {
-		hits := ix.Search(q, SearchOptions{})
-		if len(hits) == 0 || hits[0].Article.Path != want {
-			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
-			continue
-		}
-		if hits[0].Confidence < DefaultThreshold {
-			t.Errorf("Search(%q): confidence %.2f; want an answer (≥ %.2f)", q, hits[0].Confidence, DefaultThreshold)
-		}
-	}
+	}, true)
 	if stem("colour") != stem("color") || stem("organising") != stem("organizing") {
 		t.Errorf("stems differ: %q %q, %q %q", stem("colour"), stem("color"), stem("organising"), stem("organizing"))
 	}
@@ -340,7 +347,7 @@ func TestBritishAndAmericanSpellingsMeet(t *testing.T) {
 // "usb stick" is an external drive, "out loud" is aloud, letters typed
 // "twice" are repeated keys. (Decoys sort first and share the other words.)
 func TestStaffWordsMeetDocWords(t *testing.T) {
-	ix, probs := LoadFS(mapFS(map[string]string{
+	ix := kbOf(t, map[string]string{
 		"a-files.md":   "# Copy files to the computer\n\nDrag them to your Documents folder.\n",
 		"b-drive.md":   "# Safely remove an external drive\n\nEject it before you unplug it, so no files are lost.\n",
 		"c-big.md":     "# Make text on the screen bigger\n\nOpen Accessibility and turn on Large Text.\n",
@@ -351,39 +358,27 @@ func TestStaffWordsMeetDocWords(t *testing.T) {
 		"h-leaving.md": "# Leaving the district: offboarding\n\nWhat happens to your accounts and laptop.\n",
 		"k-volume.md":  "# Volume keys\n\nUse the keys with a speaker on them.\n",
 		"l-alert.md":   "# Choose the alert sound\n\nPick another alert sound in Sound settings.\n",
-	}))
-	if len(probs) != 0 {
-		t.Fatal(probs)
-	}
-	for q, want := range map[string]string{
+	})
+	wantFirst(t, ix, map[string]string{
 		"how do I take out my usb stick without losing files":  "b-drive.md",
 		"can the computer read the text out loud":              "d-reader.md",
 		"my keyboard types letters twice":                      "f-repeat.md",
 		"what happens to my accounts and laptop when I retire": "h-leaving.md",
 		"turn off the ding":                                    "l-alert.md",
-	} {
-		if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != want {
-			t.Errorf("Search(%q) = %v; want %s first", q, paths(hits), want)
-		}
-	}
+	}, false)
 }
 
 // Snowball keeps comparatives: "brighter" must still be the KB's
 // "brightness", not a word the KB has never seen (which makes the bot
 // unsure and offer a tech).
 func TestComparativesMeetTheirAdjective(t *testing.T) {
-	ix, probs := LoadFS(mapFS(map[string]string{
+	ix := kbOf(t, map[string]string{
 		"a-blank.md":  "# Set how long before the screen goes blank\n\nOpen Power settings and pick a time for the screen.\n",
 		"b-bright.md": "# Set screen brightness\n\nOpen Displays and move the Brightness slider.\n",
 		"c-res.md":    "# Change the screen resolution\n\nOpen Displays and pick a resolution.\n",
-	}))
-	if len(probs) != 0 {
-		t.Fatal(probs)
-	}
+	})
 	const q = "how do I set the screen brighter"
-	if hits := ix.Search(q, SearchOptions{}); len(hits) == 0 || hits[0].Article.Path != "b-bright.md" {
-		t.Fatalf("Search(%q) = %v; want b-bright.md first", q, paths(hits))
-	}
+	wantFirst(t, ix, map[string]string{q: "b-bright.md"}, false)
 	// Confidence counts the share of the question the KB has never heard
 	// of; "brighter" is not part of it.
 	if u := ix.parseQuery(q).unknown; u != 0 {
