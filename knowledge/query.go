@@ -143,7 +143,7 @@ func (ix *Index) parseQuery(s string) *query {
 	// Synonyms, on stems so "printers" finds the group of "printer".
 	for _, m := range ix.thesaurus.match(stems) {
 		for _, st := range m.stems {
-			addTerm(st, ix.params.synonymWeight, groupOf[m.at])
+			addTerm(st, ix.params.synonymWeight, groupOf[m.spanWord(stems)])
 		}
 	}
 	if ix.params.assocWeight > 0 {

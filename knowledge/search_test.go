@@ -390,3 +390,18 @@ func TestComparativesMeetTheirAdjective(t *testing.T) {
 		}
 	}
 }
+
+// A synonym of a phrase stands for the phrase's words it does not repeat:
+// "jam" for "paper stuck" covers "stuck", so the jam article covers the
+// whole question, not only "paper" as the paper-size article does.
+func TestPhraseSynonymCoversItsWords(t *testing.T) {
+	ix := kbOf(t, map[string]string{
+		"a-size.md": "# Change the paper size when printing\n\nPick Letter or A4 in the print dialog.\n",
+		"b-jam.md":  "# Clearing a paper jam\n\nOpen the printer's front door and pull the sheet out slowly.\n",
+	})
+	wantFirst(t, ix, map[string]string{"paper stuck in printer": "b-jam.md"}, false)
+	q := ix.parseQuery("paper stuck in printer")
+	if j, ok := q.byStem["jam"]; !ok || q.groups[q.terms[j].group].word != "stuck" {
+		t.Errorf("parseQuery: %s; want jam~ standing for \"stuck\"", q)
+	}
+}

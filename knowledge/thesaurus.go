@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -16,10 +17,10 @@ type thesaurus struct {
 
 type phraseRef struct{ phrase int }
 
-// thesMatch is a phrase found at query position at, and the stems of its
-// synonyms to add.
+// thesMatch is a phrase found at query positions at..at+n-1, and the
+// stems of one of its synonyms.
 type thesMatch struct {
-	at    int
+	at, n int
 	stems []string
 }
 
@@ -45,7 +46,7 @@ func newThesaurus(groups [][]string) *thesaurus {
 }
 
 // match finds thesaurus phrases in the query stems and returns, for each,
-// the stems of the other members of its group.
+// the other members of its group.
 func (t *thesaurus) match(stems []string) []thesMatch {
 	if t == nil {
 		return nil
@@ -57,13 +58,11 @@ func (t *thesaurus) match(stems []string) []thesMatch {
 			if i+len(p) > len(stems) || !equalStems(stems[i:i+len(p)], p) {
 				continue
 			}
-			var add []string
 			for _, other := range t.groups[t.groupOf[ref.phrase]] {
 				if other != ref.phrase {
-					add = append(add, t.phrases[other]...)
+					out = append(out, thesMatch{at: i, n: len(p), stems: t.phrases[other]})
 				}
 			}
-			out = append(out, thesMatch{at: i, stems: add})
 		}
 	}
 	return out
@@ -201,3 +200,16 @@ gd, google drive
 pm, private message, direct message, dm, inbox message
 repo, repository
 `
+
+// spanWord is the position of the query word a synonym stands for: the
+// last word of the matched phrase that the synonym does not repeat. "jam"
+// for "paper stuck" stands for "stuck" (the query's "paper" is still
+// there), so an article about paper jams covers both words.
+func (m thesMatch) spanWord(stems []string) int {
+	for j := m.at + m.n - 1; j > m.at; j-- {
+		if !slices.Contains(m.stems, stems[j]) {
+			return j
+		}
+	}
+	return m.at
+}
