@@ -145,6 +145,20 @@ type Turn struct {
 	Who  string    `json:"who"` // "requester", "bot" or "tech"
 	Text string    `json:"text"`
 	At   time.Time `json:"at"`
+	// Report is set on an outage's primary case for what another reporter
+	// added to their own report (that report's id); From is their name.
+	Report string `json:"report,omitempty"`
+	From   string `json:"from,omitempty"`
+}
+
+// Reporter names another reporter of an outage ("Sam Lee (IT-1004)"), or
+// is "" for the case's own requester, the bot and techs. Renderers show it
+// in place of the requester's name.
+func (t Turn) Reporter() string {
+	if t.Report == "" {
+		return ""
+	}
+	return t.From + " (" + t.Report + ")"
 }
 
 // Errors the Store returns; the Desk turns them into plain words.

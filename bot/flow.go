@@ -276,6 +276,9 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 			d.log.Warn("card update failed", "case", e.ID, "err", err)
 		}
 	}
+	if e.Incident != "" {
+		d.noteIncident(ctx, e, text)
+	}
 	out := []Reply{{Kind: KindNotice, EscalationID: e.ID, Text: fmt.Sprintf(added, e.ID, statusWords(e))}}
 	audience := AudienceStaff
 	if d.isTech(ctx, m.Platform, m.From) {
@@ -288,6 +291,31 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		out = append(out, Reply{Kind: KindAnswer, Text: textMeanwhile + "\n\n" + ans.Text, Sources: ans.Sources})
 	}
 	return out, true
+}
+
+// noteIncident copies what a reporter added to their report onto the
+// outage it is grouped under: the techs work from the incident's card, not
+// from each report's. An urgent addition makes the incident urgent. The
+// copy leaves the incident with the report (Incidents.UnlinkCase).
+func (d *Desk) noteIncident(ctx context.Context, report Escalation, text string) {
+	note := Turn{Who: "requester", Report: report.ID, From: report.Requester.Display(), Text: capRunes(text, 300), At: d.now()}
+	p, err := d.store.AddNote(ctx, report.Incident, note)
+	if err != nil {
+		d.log.Warn("could not add to incident", "case", report.ID, "incident", report.Incident, "err", err)
+		return
+	}
+	if p.Priority != PriorityUrgent && isUrgent(text) {
+		if err := d.store.SetUrgent(ctx, p.ID, d.now()); err != nil {
+			d.log.Warn("could not mark incident urgent", "incident", p.ID, "err", err)
+		} else {
+			p.Priority = PriorityUrgent
+		}
+	}
+	if n := d.notifier(p.Platform); n != nil && p.Card != "" {
+		if err := n.UpdateCard(ctx, p); err != nil {
+			d.log.Warn("card update failed", "case", p.ID, "err", err)
+		}
+	}
 }
 
 // solvedWithCaseOpen answers "it works now" typed while the person's case

@@ -30,8 +30,9 @@ func (c *clock) Add(d time.Duration) {
 
 // replica is one bot process: its own Desk and notifier on a shared store.
 type replica struct {
-	desk *bot.Desk
-	note *notifier
+	desk  *bot.Desk
+	note  *notifier
+	store bot.Store
 }
 
 func newReplicas(t *testing.T, n int, clk *clock, sched bot.Schedule) []replica {
@@ -57,7 +58,7 @@ func newReplicas(t *testing.T, n int, clk *clock, sched bot.Schedule) []replica 
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, replica{d, note})
+		out = append(out, replica{d, note, store})
 	}
 	return out
 }
@@ -250,6 +251,51 @@ func TestOutageBecomesOneIncident(t *testing.T) {
 	queue, _ = r.desk.Queue(ctx, bot.PlatformSlack, tech)
 	if len(queue) != 1 {
 		t.Errorf("queue after resolving the incident = %d; want only the Roosevelt case", len(queue))
+	}
+}
+
+// What a reporter adds to a report that is grouped under an outage reaches
+// the outage's card, which is the one the techs work from, with who said
+// it; an urgent addition makes the whole incident urgent.
+func TestReportersAdditionsReachTheIncident(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	for i := range 3 {
+		clk.Add(time.Minute)
+		r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)))
+	}
+	tech := bot.Person{ID: "U_TECH1"}
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	if len(queue) != 1 || queue[0].Reports != 3 {
+		t.Fatalf("queue = %d cases; want one incident of 3 reports", len(queue))
+	}
+	incident := queue[0].ID
+
+	clk.Add(time.Minute)
+	out := joined(r.desk.HandleMessage(ctx, from("U_T2", "the laptops on the cart can't see the network either")))
+	if !strings.Contains(out, "added that to") {
+		t.Fatalf("reply = %q; want the addition acknowledged", out)
+	}
+	inc, err := r.store.Escalation(ctx, incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := inc.Transcript[len(inc.Transcript)-1]
+	if !strings.Contains(last.Text, "laptops on the cart") || last.From != "U_T2" || last.Report == "" || last.Report == incident {
+		t.Errorf("incident's last turn = %+v; want the addition, from U_T2 and their report", last)
+	}
+	if n := len(r.note.updates); n == 0 || r.note.updates[n-1].ID != incident {
+		t.Errorf("card updates = %d, last not the incident's; want the incident's card updated", n)
+	}
+	if inc.Priority == bot.PriorityUrgent {
+		t.Fatalf("incident urgent before anyone said so")
+	}
+
+	clk.Add(time.Minute)
+	r.desk.HandleMessage(ctx, from("U_T1", "now the whole building has no wifi"))
+	if inc, _ = r.store.Escalation(ctx, incident); inc.Priority != bot.PriorityUrgent {
+		t.Errorf("incident priority = %s after an urgent addition; want urgent", inc.Priority)
 	}
 }
 

@@ -301,3 +301,48 @@ func TestPurgeOfAnIncidentsFirstReporter(t *testing.T) {
 		}
 	}
 }
+
+// What a reporter added to their report is copied onto the outage's card;
+// purging that reporter takes the copy away too, not only their report.
+func TestPurgedReporterLeavesNoWordsOnTheIncident(t *testing.T) {
+	f := newRightsFixture(t)
+	ctx := context.Background()
+	for i := range 3 {
+		p := bot.Person{ID: fmt.Sprintf("U_T%d", i), Name: fmt.Sprintf("Teacher %d", i)}
+		f.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_" + p.ID, From: p, Direct: true,
+			Text: fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)})
+	}
+	t2 := bot.Person{ID: "U_T2", Name: "Teacher 2"}
+	f.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_U_T2", From: t2, Direct: true,
+		Text: "the laptops on the cart in room 102 can't see the network either"})
+	queue, _ := f.desk.Queue(ctx, bot.PlatformSlack, tech1)
+	if len(queue) != 1 || queue[0].Reports != 3 {
+		t.Fatalf("queue = %d cases; want one incident of 3 reports", len(queue))
+	}
+	has := func() bool {
+		e, err := f.store.Escalation(ctx, queue[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, turn := range e.Transcript {
+			if strings.Contains(turn.Text, "laptops on the cart") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has() {
+		t.Fatal("the incident does not show what U_T2 added")
+	}
+	if r := f.say(tech1, "D_TECH1", "purge U_T2"); !strings.Contains(texts(r), "Deleted:") {
+		t.Fatalf("purge = %q", texts(r))
+	}
+	if has() {
+		t.Error("after purging U_T2, the incident still shows what they added")
+	}
+	for k, v := range f.keys(t) {
+		if k != hbredis.KeyAudit && (strings.Contains(k, "U_T2") || strings.Contains(v, "U_T2") || strings.Contains(v, "laptops on the cart")) {
+			t.Errorf("after purge, %s holds:\n%s", k, v)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -69,6 +71,33 @@ func (s *Store) UnlinkCase(ctx context.Context, id string, at time.Time) error {
 	keys := []string{s.key(KeyCase, id), s.key(KeyIncident, primary), s.key(KeyOpen)}
 	if err := unlinkScript.Run(ctx, s.rdb, keys, id, int64(CaseTTL/time.Second)).Err(); err != nil {
 		return fmt.Errorf("ungroup case %s: %w", id, err)
+	}
+	return s.dropReportNotes(ctx, primary, id)
+}
+
+// dropReportNotes deletes from primary the copies of what report's
+// requester added (bot.Turn.Report): they leave the incident with the
+// report, and with the person when their data is purged.
+func (s *Store) dropReportNotes(ctx context.Context, primary, report string) error {
+	h, err := s.rdb.HGetAll(ctx, s.key(KeyCase, primary)).Result()
+	if err != nil {
+		return fmt.Errorf("notes of %s: %w", primary, err)
+	}
+	var drop []string
+	for k, v := range h {
+		if !strings.HasPrefix(k, "note:") {
+			continue
+		}
+		var t bot.Turn
+		if json.Unmarshal([]byte(v), &t) == nil && t.Report == report {
+			drop = append(drop, k)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	if err := s.rdb.HDel(ctx, s.key(KeyCase, primary), drop...).Err(); err != nil {
+		return fmt.Errorf("drop notes of %s from %s: %w", report, primary, err)
 	}
 	return nil
 }

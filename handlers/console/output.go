@@ -125,6 +125,9 @@ func (o *Output) Card(event string, e bot.Escalation, now time.Time) {
 			if t.Who == "bot" {
 				who = "bot"
 			}
+			if r := t.Reporter(); r != "" {
+				who = r // another reporter of the outage
+			}
 			fmt.Fprintf(&b, "│   %s: %s\n", who, strings.ReplaceAll(t.Text, "\n", " "))
 		}
 	}

@@ -304,6 +304,9 @@ func transcript(turns []bot.Turn) string {
 		case "tech":
 			who = "Tech"
 		}
+		if r := t.Reporter(); r != "" {
+			who = esc(r) // another reporter of the outage
+		}
 		line := "\n> *" + who + ":* " + capEsc(strings.ReplaceAll(t.Text, "\n", " "), 400)
 		if b.Len()+len(line) > maxSection-10 {
 			b.WriteString("\n> …")

@@ -53,7 +53,7 @@ func TestRenderEscapesUntrustedText(t *testing.T) {
 	src := bot.Source{Title: "Reset <!everyone> | your password", URL: "https://kb.district.org/a?b=1&c=2"}
 	e := bot.Escalation{ID: "IT-1001", Status: bot.StatusClaimed, Summary: evil, Location: evil, Device: evil,
 		Requester: bot.Person{ID: "U1", Name: "<@U0ADMIN>"}, Claimer: bot.Person{ID: "U2", Name: "<!channel>"},
-		Transcript: []bot.Turn{{Who: "requester", Text: evil}, {Who: "bot", Text: evil}},
+		Transcript: []bot.Turn{{Who: "requester", Text: evil}, {Who: "bot", Text: evil}, {Who: "requester", Report: "IT-1002", From: evil, Text: "x"}},
 		Articles:   []bot.Source{src}, CreatedAt: time.Unix(1700000000, 0)}
 	msgs := map[string]message{
 		"answer":  renderReply(bot.Reply{Kind: bot.KindAnswer, Text: evil, Sources: []bot.Source{src}, Related: []bot.Source{src}}),

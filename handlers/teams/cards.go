@@ -214,6 +214,9 @@ func caseCardWith(e bot.Escalation, now time.Time, chat, note string) card {
 			if t.Who == "bot" {
 				who = "bot"
 			}
+			if r := t.Reporter(); r != "" {
+				who = r // another reporter of the outage
+			}
 			c.text(who+": "+strings.ReplaceAll(t.Text, "\n", " "), textBlock{Size: "small", Spacing: "none"})
 		}
 	}

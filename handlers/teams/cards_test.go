@@ -29,7 +29,7 @@ func TestCardsEscapeText(t *testing.T) {
 		Sources: []bot.Source{{Title: "Reset [your](https://evil.example) password", URL: "javascript:alert(1)"}}}
 	e := bot.Escalation{ID: "IT-1", Status: bot.StatusOpen, Summary: hostile, Location: "<at>Room</at> 5",
 		Requester: bot.Person{ID: "x", Name: "**Boss** [admin](https://evil.example)"}, CreatedAt: time.Now(),
-		Transcript: []bot.Turn{{Who: "requester", Text: hostile}}}
+		Transcript: []bot.Turn{{Who: "requester", Text: hostile}, {Who: "requester", Report: "IT-2", From: hostile, Text: "x"}}}
 	for name, c := range map[string]card{"reply": replyCard(r, ""), "case": caseCard(e, time.Now(), "x")} {
 		m := cardJSON(t, c)
 		text := teamstest.CardText(m)

@@ -92,6 +92,9 @@ func cardOf(e bot.Escalation, now time.Time) Card {
 		case "tech":
 			who = "Tech"
 		}
+		if r := t.Reporter(); r != "" {
+			who = r // another reporter of the outage
+		}
 		c.Transcript = append(c.Transcript, Line{Who: who, Text: t.Text})
 	}
 	return c

@@ -82,9 +82,11 @@ type Link struct {
 
 // Turn is one redacted line of the transcript.
 type Turn struct {
-	Who  string    `json:"who"`
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	Who    string    `json:"who"`
+	Report string    `json:"report,omitempty"` // another reporter's case, on an outage's primary
+	From   string    `json:"from,omitempty"`   // and their name
+	Text   string    `json:"text"`
+	At     time.Time `json:"at"`
 }
 
 func payloadOf(id, name string, at time.Time, e bot.Escalation, transcript bool) Payload {
@@ -105,7 +107,7 @@ func payloadOf(id, name string, at time.Time, e bot.Escalation, transcript bool)
 	}
 	if transcript {
 		for _, t := range e.Transcript {
-			c.Transcript = append(c.Transcript, Turn{Who: t.Who, Text: t.Text, At: t.At.UTC()})
+			c.Transcript = append(c.Transcript, Turn{Who: t.Who, Report: t.Report, From: t.From, Text: t.Text, At: t.At.UTC()})
 		}
 	}
 	return Payload{ID: id, Event: name, OccurredAt: at.UTC(), Case: c}
