@@ -23,11 +23,15 @@ func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Rea
 		}
 	}
 	pending := &PendingCase{Reason: reason, Priority: prio, Summary: summarize(sess, text)}
-	if sess.Location == "" && !sess.AskedDetail {
+	if !sess.AskedDetail && (sess.Location == "" || d.needsBuilding(sess)) {
 		sess.AskedDetail = true
 		sess.State = StateAwaitingDetails
 		sess.Pending = pending
-		return []Reply{{Kind: KindAskLocation, Text: textAskLocation}}
+		text := textAskLocation
+		if sess.Location != "" {
+			text = fmt.Sprintf(textAskBuilding, sess.Location)
+		}
+		return []Reply{{Kind: KindAskLocation, Text: text}}
 	}
 	return d.file(ctx, sess, o, *pending)
 }
@@ -53,9 +57,13 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		before := sess.Location
 		d.learnDetails(sess, text)
 		if sess.Location == before || sess.Location == "" {
-			// Not a pattern we know ("upstairs by the library"): keep the
-			// person's own words, capped.
+			// Not a pattern we know ("upstairs by the library", "the
+			// annex"): keep the person's own words, capped, with the room
+			// they gave before.
 			sess.Location = capRunes(strings.TrimSpace(text), 80)
+			if before != "" {
+				sess.Location += ", " + before
+			}
 		}
 	}
 	if isUrgent(text) {
@@ -64,12 +72,25 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 	return d.file(ctx, sess, o, pending)
 }
 
+// needsBuilding reports whether the case would go to a district of
+// several buildings with a room and no building ("Room 114": which one?).
+func (d *Desk) needsBuilding(sess *Session) bool {
+	return len(d.policy.Buildings) > 1 && sess.Building == "" && Building(sess.Location, d.policy.Buildings) == ""
+}
+
 func (d *Desk) learnDetails(sess *Session, text string) {
 	if text == "" {
 		return
 	}
 	if loc := Location(text, d.policy.Buildings); loc != "" {
-		if sess.Location == "" || len(loc) > len(sess.Location) {
+		switch {
+		case sess.Location == "":
+			sess.Location = loc
+		case loc == Building(text, d.policy.Buildings) && Building(sess.Location, d.policy.Buildings) == "":
+			// Only a building, after a room without one: the building
+			// of that room ("Lincoln MS" after "room 114").
+			sess.Location = loc + ", " + sess.Location
+		case len(loc) > len(sess.Location):
 			sess.Location = loc
 		}
 	}

@@ -81,8 +81,8 @@ func TestRemindersOnceAcrossReplicas(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	rs := newReplicas(t, 2, clk, nil)
 	ctx := context.Background()
-	rs[0].desk.HandleMessage(ctx, from("U_PAT", "I need a person, printer jammed in room 5"))
-	rs[0].desk.HandleMessage(ctx, from("U_SAM", "urgent: the whole building wifi is down, room 9"))
+	rs[0].desk.HandleMessage(ctx, from("U_PAT", "I need a person, printer jammed in room 5 at Roosevelt HS"))
+	rs[0].desk.HandleMessage(ctx, from("U_SAM", "urgent: the whole building wifi is down, room 9 at Roosevelt HS"))
 
 	remind := func() int {
 		total := 0
@@ -157,15 +157,15 @@ testing:
 		avoid    []string
 		priority bot.Priority
 	}{
-		{"open hours", time.Date(2026, 11, 23, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+		{"open hours", time.Date(2026, 11, 23, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5 at Roosevelt HS",
 			[]string{"as IT-1001"}, []string{"off right now"}, bot.PriorityNormal},
-		{"after hours", time.Date(2026, 11, 23, 18, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+		{"after hours", time.Date(2026, 11, 23, 18, 0, 0, 0, chi), "I need a person, printer jammed in room 5 at Roosevelt HS",
 			[]string{"off right now", "tomorrow at 7:00 AM"}, nil, bot.PriorityNormal},
-		{"holiday", time.Date(2026, 11, 26, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+		{"holiday", time.Date(2026, 11, 26, 10, 0, 0, 0, chi), "I need a person, printer jammed in room 5 at Roosevelt HS",
 			[]string{"off right now (Thanksgiving break)", "Monday, Nov 30 at 7:00 AM"}, nil, bot.PriorityNormal},
-		{"testing day makes a device problem urgent", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, a chromebook won't log in, room 12",
+		{"testing day makes a device problem urgent", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, a chromebook won't log in, room 12 at Roosevelt HS",
 			[]string{"as urgent"}, nil, bot.PriorityUrgent},
-		{"testing day leaves the printer alone", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, printer jammed in room 5",
+		{"testing day leaves the printer alone", time.Date(2027, 4, 13, 9, 0, 0, 0, chi), "I need a person, printer jammed in room 5 at Roosevelt HS",
 			nil, []string{"as urgent"}, bot.PriorityNormal},
 	}
 	for _, tt := range tests {
@@ -191,7 +191,7 @@ testing:
 	// No reminders while the desk is closed; one when it opens.
 	clk := &clock{t: time.Date(2026, 11, 24, 18, 0, 0, 0, chi)}
 	r := newReplicas(t, 1, clk, cal)[0]
-	r.desk.HandleMessage(context.Background(), from("U_PAT", "I need a person, printer jammed in room 5"))
+	r.desk.HandleMessage(context.Background(), from("U_PAT", "I need a person, printer jammed in room 5 at Roosevelt HS"))
 	clk.Add(2 * time.Hour)
 	if n, _ := r.desk.RemindUnclaimed(context.Background()); n != 0 {
 		t.Errorf("reminders at night = %d; want 0", n)
@@ -363,5 +363,36 @@ func TestIsItFixedAnsweredOnce(t *testing.T) {
 	}
 	if e, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech); len(e) != 1 || e[0].Status != bot.StatusOpen {
 		t.Errorf("queue = %v; want the reopened case, open", e)
+	}
+}
+
+// In a district of several buildings a room alone does not say where to
+// go: the bot asks which building, and the answer joins the room.
+func TestRoomWithoutBuildingAsksWhichBuilding(t *testing.T) {
+	for _, tt := range []struct{ answer, want string }{
+		{"Lincoln MS", "Lincoln MS, Room 12"},
+		{"the annex", "the annex, Room 12"},
+		{"skip", "Room 12"},
+	} {
+		t.Run(tt.answer, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			r := newReplicas(t, 1, clk, nil)[0]
+			ctx := context.Background()
+			out := joined(r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the projector in room 12 is dead")))
+			if !strings.Contains(out, "Which building is Room 12 in?") || len(r.note.cards) != 0 {
+				t.Fatalf("reply = %q, %d cards; want the building asked for before filing", out, len(r.note.cards))
+			}
+			r.desk.HandleMessage(ctx, from("U_PAT", tt.answer))
+			if len(r.note.cards) != 1 || r.note.cards[0].Location != tt.want {
+				t.Fatalf("cards = %+v; want one at %q", r.note.cards, tt.want)
+			}
+		})
+	}
+	// With the building given up front, nothing is asked.
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	r.desk.HandleMessage(context.Background(), from("U_PAT", "I need a person, the projector in room 12 at Lincoln MS is dead"))
+	if len(r.note.cards) != 1 || r.note.cards[0].Location != "Lincoln MS, Room 12" {
+		t.Errorf("cards = %+v; want one at Lincoln MS, Room 12 without a question", r.note.cards)
 	}
 }
