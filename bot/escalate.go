@@ -12,8 +12,7 @@ import (
 func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Reason, prio Priority, text string) []Reply {
 	if sess.Case != "" {
 		if e, err := d.store.Escalation(ctx, sess.Case); err == nil && !e.Status.Closed() {
-			return []Reply{{Kind: KindNotice, EscalationID: e.ID,
-				Text: fmt.Sprintf("Your request %s is already with the tech team (%s). A tech will contact you here.", e.ID, statusWords(e))}}
+			return []Reply{d.alreadyFiled(ctx, sess, o, e)}
 		}
 	}
 	d.learnDetails(sess, text)
@@ -34,6 +33,37 @@ func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Rea
 		return []Reply{{Kind: KindAskLocation, Text: text}}
 	}
 	return d.file(ctx, sess, o, *pending)
+}
+
+// alreadyFiled answers a request for a tech while the person's case is
+// open. What they last asked about goes onto that case when the case does
+// not have it yet ("how do I reset his password" that the KB could not
+// answer, then "Get a tech"): the same tech comes, and nothing is lost.
+func (d *Desk) alreadyFiled(ctx context.Context, sess *Session, o origin, e Escalation) Reply {
+	text := fmt.Sprintf("Your request %s is already with the tech team (%s). A tech will contact you here.", e.ID, statusWords(e))
+	last := lastProblem(sess)
+	if last == "" || e.Requester.ID != o.From.ID || slices.ContainsFunc(e.Transcript, func(t Turn) bool { return t.Text == capRunes(last, 300) }) {
+		return Reply{Kind: KindNotice, EscalationID: e.ID, Text: text}
+	}
+	if e2, _, err := d.note(ctx, e, last); err == nil {
+		text = fmt.Sprintf("Your request %s is already with the tech team (%s). I've added this to it, so the tech sees it too.", e2.ID, statusWords(e2))
+	}
+	return Reply{Kind: KindNotice, EscalationID: e.ID, Text: text}
+}
+
+// lastProblem is the requester's latest message that says something about
+// a problem (not "get a tech", "thanks" or "still broken"), or "".
+func lastProblem(sess *Session) string {
+	for i := len(sess.Turns) - 1; i >= 0; i-- {
+		t := sess.Turns[i]
+		if t.Who != "requester" {
+			continue
+		}
+		if saysProblem(t.Text) && !stillBroken(t.Text) && !(wantsPerson(t.Text) && len(t.Text) < 40) {
+			return t.Text
+		}
+	}
+	return ""
 }
 
 // takeDetails handles the answer to "which building and room?".

@@ -117,7 +117,9 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 				return r
 			}
 		}
-		if saysProblem(text) && !wantsPerson(text) && !stillBroken(text) {
+		// More about the problem goes on the case; a new question ("how
+		// do I reset his password") is answered as any question is.
+		if saysProblem(text) && !wantsPerson(text) && !stillBroken(text) && !isQuestion(text) {
 			if r, ok := d.addToCase(ctx, sess, m, text); ok {
 				return r
 			}
@@ -257,27 +259,13 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 	if err != nil || e.Status.Closed() || e.Requester.ID != m.From.ID {
 		return nil, false // a tech or a colleague in the thread is not the requester
 	}
-	e, err = d.store.AddNote(ctx, e.ID, Turn{Who: "requester", Text: capRunes(text, 300), At: d.now()})
+	e, urgent, err := d.note(ctx, e, text)
 	if err != nil {
-		d.log.Warn("could not add to case", "case", sess.Case, "err", err)
 		return nil, false
 	}
 	added := "I've added that to %s, so the tech sees it (%s)."
-	if e.Priority != PriorityUrgent && isUrgent(text) {
-		if err := d.store.SetUrgent(ctx, e.ID, d.now()); err != nil {
-			d.log.Warn("could not mark case urgent", "case", e.ID, "err", err)
-		} else {
-			e.Priority = PriorityUrgent
-			added = "I've added that to %s and marked it urgent, so the tech sees it (%s)."
-		}
-	}
-	if n := d.notifier(e.Platform); n != nil && e.Card != "" {
-		if err := n.UpdateCard(ctx, e); err != nil {
-			d.log.Warn("card update failed", "case", e.ID, "err", err)
-		}
-	}
-	if e.Incident != "" {
-		d.noteIncident(ctx, e, text)
+	if urgent {
+		added = "I've added that to %s and marked it urgent, so the tech sees it (%s)."
 	}
 	out := []Reply{{Kind: KindNotice, EscalationID: e.ID, Text: fmt.Sprintf(added, e.ID, statusWords(e))}}
 	audience := AudienceStaff
@@ -291,6 +279,34 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		out = append(out, Reply{Kind: KindAnswer, Text: textMeanwhile + "\n\n" + ans.Text, Sources: ans.Sources})
 	}
 	return out, true
+}
+
+// note puts what the requester said onto their open case e and shows the
+// techs: the card is redrawn, the outage it is grouped under gets a copy,
+// and urgent words make the case urgent (reported by marked).
+func (d *Desk) note(ctx context.Context, e Escalation, text string) (_ Escalation, marked bool, _ error) {
+	e, err := d.store.AddNote(ctx, e.ID, Turn{Who: "requester", Text: capRunes(text, 300), At: d.now()})
+	if err != nil {
+		d.log.Warn("could not add to case", "case", e.ID, "err", err)
+		return e, false, err
+	}
+	if e.Priority != PriorityUrgent && isUrgent(text) {
+		if err := d.store.SetUrgent(ctx, e.ID, d.now()); err != nil {
+			d.log.Warn("could not mark case urgent", "case", e.ID, "err", err)
+		} else {
+			e.Priority = PriorityUrgent
+			marked = true
+		}
+	}
+	if n := d.notifier(e.Platform); n != nil && e.Card != "" {
+		if err := n.UpdateCard(ctx, e); err != nil {
+			d.log.Warn("card update failed", "case", e.ID, "err", err)
+		}
+	}
+	if e.Incident != "" {
+		d.noteIncident(ctx, e, text)
+	}
+	return e, marked, nil
 }
 
 // noteIncident copies what a reporter added to their report onto the

@@ -46,7 +46,13 @@ var (
 	skipRe   = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
 	cancelRe = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
 	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
-	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any update\??|what'?s the status( of my (case|ticket|request))?\??)\s*$`)
+	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
+		`|(is|are) (anyone|anybody|someone|somebody|a tech|the tech|they|you guys) (coming|on (the|their|his|her) way)( yet)?\??` +
+		`|when (will|is) (someone|somebody|a tech|the tech|anyone|they) (coming|come|get here|be here|going to come)\??` +
+		`|how long (will it|until|till|do i (have to )?wait)[^.!]*\??|eta\??)\s*$`)
+	// questionRe is a message that asks the bot something ("how do I…",
+	// "what's the…", "can I…"): a new question, not more about a problem.
+	questionRe = prefilter.MustCompile(`(?i)^\s*(how|what|what'?s|where|where'?s|when|why|which|who|can i|could i|should i|is there|are there|do i|does|is it possible)\b`)
 
 	roomRe     = prefilter.MustCompile(`(?i)\b(room|rm\.?|classroom|class room|portable|lab|suite|office)\s*#?\s*([a-z]?\d{1,4}[a-z]?)\b`)
 	placeRe    = prefilter.MustCompile(`(?i)\b(library|media center|gym|gymnasium|cafeteria|auditorium|front office|main office|district office|nurse'?s office|computer lab|science lab|band room|music room|art room|staff lounge|teachers'? lounge|counseling office|conference room)\b`)
@@ -75,6 +81,7 @@ func isYes(s string) bool      { return yesRe.MatchString(s) }
 func isCancel(s string) bool   { return cancelRe.MatchString(s) }
 func isGreeting(s string) bool { return helpRe.MatchString(s) }
 func isStatus(s string) bool   { return statusRe.MatchString(s) }
+func isQuestion(s string) bool { return questionRe.MatchString(s) }
 
 // isThumbsUp is a message of nothing but 👍, 👌, ✅ or 🙏 (any skin tone).
 func isThumbsUp(s string) bool {

@@ -142,3 +142,32 @@ func TestSearchText(t *testing.T) {
 		}
 	}
 }
+
+// While a case is open, "is anyone coming?" asks for its status and "how
+// do I…" is a new question; neither is more about the problem.
+func TestStatusAndQuestions(t *testing.T) {
+	for _, in := range []string{"is anyone coming?", "Is someone on the way", "when will a tech be here?", "how long until someone comes?",
+		"any news?", "any update yet?", "status", "eta?"} {
+		if !isStatus(in) {
+			t.Errorf("isStatus(%q) = false; want true", in)
+		}
+	}
+	for _, in := range []string{"the projector is beeping, is anyone able to fix that", "how do I check the status of a print job"} {
+		if isStatus(in) {
+			t.Errorf("isStatus(%q) = true; want false", in)
+		}
+	}
+	for in, want := range map[string]bool{
+		"how do I reset his password":              true,
+		"what's the wifi password for guests":      true,
+		"can I use the cart laptops meanwhile?":    true,
+		"is there a loaner I can borrow":           true,
+		"the projector is beeping, is that bad?":   false,
+		"it's beeping now":                         false,
+		"my student can't log into his chromebook": false,
+	} {
+		if got := isQuestion(in); got != want {
+			t.Errorf("isQuestion(%q) = %v; want %v", in, got, want)
+		}
+	}
+}

@@ -396,3 +396,61 @@ func TestRoomWithoutBuildingAsksWhichBuilding(t *testing.T) {
 		t.Errorf("cards = %+v; want one at Lincoln MS, Room 12 without a question", r.note.cards)
 	}
 }
+
+// With a case open, a new question is answered as a question, not filed on
+// the case; "is anyone coming?" gets the case's status; and a question the
+// KB cannot answer, followed by "Get a tech", goes onto the open case
+// instead of being dropped with "already with the tech team".
+func TestQuestionsWhileACaseIsOpen(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the printer in room 5 at Lincoln MS is jammed"))
+	if len(r.note.cards) != 1 {
+		t.Fatalf("cards = %d; want 1", len(r.note.cards))
+	}
+	id := r.note.cards[0].ID
+	transcript := func() []string {
+		e, err := r.store.Escalation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, turn := range e.Transcript {
+			out = append(out, turn.Text)
+		}
+		return out
+	}
+	before := len(transcript())
+
+	out := r.desk.HandleMessage(ctx, from("U_PAT", "how do I reset my password"))
+	if len(out) == 0 || out[0].Kind != bot.KindAnswer || !strings.Contains(out[0].Text, "password") {
+		t.Errorf("reply = %q; want the password answer", joined(out))
+	}
+	if got := transcript(); len(got) != before {
+		t.Errorf("case transcript = %q; want the question left off the printer case", got)
+	}
+
+	out = r.desk.HandleMessage(ctx, from("U_PAT", "is anyone coming?"))
+	if !strings.Contains(joined(out), id+": ") || !strings.Contains(joined(out), "waiting for a tech") {
+		t.Errorf("reply = %q; want the status of %s", joined(out), id)
+	}
+
+	out = r.desk.HandleMessage(ctx, from("U_PAT", "how do I get the boiler fixed in my room"))
+	if len(out) == 0 || out[0].Kind != bot.KindNotSure {
+		t.Fatalf("reply = %q; want not sure", joined(out))
+	}
+	o := r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Name: bot.ActionEscalate})
+	if len(o.Replies) == 0 || !strings.Contains(o.Replies[0].Text, "added this to it") {
+		t.Errorf("Get a tech = %+v; want the question added to the open case", o.Replies)
+	}
+	got := transcript()
+	if got[len(got)-1] != "how do I get the boiler fixed in my room" {
+		t.Errorf("case transcript = %q; want the boiler question last", got)
+	}
+	// Pressing it again adds nothing twice.
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Name: bot.ActionEscalate})
+	if again := transcript(); len(again) != len(got) {
+		t.Errorf("second press: transcript %d turns; want %d", len(again), len(got))
+	}
+}
