@@ -125,6 +125,15 @@ func (d *Desk) converse(ctx context.Context, sess *Session, m Message, sc Screen
 			}
 		}
 	}
+	if isCancel(text) && !isSolved(text) {
+		// "never mind" with nothing pending: nothing to search for. With
+		// a case open, offer to withdraw it (only the person decides).
+		if r, ok := d.openCaseOffer(ctx, sess, textCancelOffer); ok {
+			return r
+		}
+		sess.Answered = false
+		return []Reply{{Kind: KindNotice, Text: textOK}}
+	}
 	switch {
 	case isThanks(text) && sess.Answered:
 		sess.Answered = false
@@ -235,9 +244,9 @@ func sectionName(s Source) string {
 func (d *Desk) typedVerdict(ctx context.Context, sess *Session, m Message, text string) ([]Reply, bool) {
 	var name string
 	switch {
-	case stillBroken(text) || isNo(text):
+	case stillBroken(text) || isNo(text) || saysNoMore(text):
 		name = ActionNotFixed
-	case isSolved(text) || isThanks(text) || isYes(text):
+	case isSolved(text) || isThanks(text) || isYes(text) || saysYesMore(text):
 		name = ActionFixed
 	default:
 		return nil, false
@@ -248,6 +257,11 @@ func (d *Desk) typedVerdict(ctx context.Context, sess *Session, m Message, text 
 	}
 	out := d.verdict(ctx, Action{Platform: m.Platform, Conversation: m.Conversation, Thread: m.Thread,
 		From: m.From, Name: name, EscalationID: e.ID, Ref: m.Ref})
+	if name == ActionNotFixed && out.Case != nil && !out.Case.Status.Closed() && saysProblem(text) {
+		// "no, it still has a crack": what is still wrong goes on the
+		// reopened case for the tech.
+		d.note(ctx, *out.Case, text)
+	}
 	return out.Replies, true
 }
 
@@ -338,12 +352,22 @@ func (d *Desk) noteIncident(ctx context.Context, report Escalation, text string)
 // is still open: the case stays (a tech may be on the way, and only the
 // person decides), with the button that cancels it.
 func (d *Desk) solvedWithCaseOpen(ctx context.Context, sess *Session) ([]Reply, bool) {
+	return d.openCaseOffer(ctx, sess, "Glad it's working! "+textCancelOffer)
+}
+
+// openCaseOffer reminds the person of their open case with the button that
+// withdraws it; text has a %s for the case id. It is false when no case of
+// theirs is open.
+func (d *Desk) openCaseOffer(ctx context.Context, sess *Session, text string) ([]Reply, bool) {
+	if sess.Case == "" {
+		return nil, false
+	}
 	e, err := d.store.Escalation(ctx, sess.Case)
 	if err != nil || e.Status.Closed() {
 		return nil, false
 	}
 	return []Reply{{Kind: KindNotice, EscalationID: e.ID,
-		Text:    fmt.Sprintf("Glad it's working! Your request %s is still open with the tech team; if you don't need a tech any more, cancel it here.", e.ID),
+		Text:    fmt.Sprintf(text, e.ID),
 		Choices: []Choice{{Action: ActionCancelCase, Label: "Cancel request", Value: e.ID}},
 	}}, true
 }

@@ -40,13 +40,20 @@ var (
 	solvedRe = prefilter.MustCompile(`(?i)^\s*((ok(ay)?|yes|yep|yeah|great|perfect|awesome|oh)[,!. ]+)?` +
 		`((that|this|it)\s+(worked|works( now)?|fixed it|did it|did the trick|helped)|(it'?s|it is|its)\s+(working|fixed)( now)?|works now|working now|fixed( it)?|all set|problem solved|solved)` +
 		`([,!. ]+(thanks?( you)?( so much)?|thank you( so much)?|thx|ty))?\s*[.!]*\s*$`)
-	yesNoRe  = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup|no|nope|nah|not really|not yet|ok|okay|sure|k)\s*[.!]*\s*$`)
-	yesRe    = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup)\s*[.!]*\s*$`)
-	noRe     = prefilter.MustCompile(`(?i)^\s*(no|nope|nah|not really|not yet)\s*[.!]*\s*$`)
-	skipRe   = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
-	cancelRe = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
-	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
-	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
+	yesNoRe = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup|no|nope|nah|not really|not yet|ok|okay|sure|k)\s*[.!]*\s*$`)
+	yesRe   = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup)\s*[.!]*\s*$`)
+	noRe    = prefilter.MustCompile(`(?i)^\s*(no|nope|nah|not really|not yet)\s*[.!]*\s*$`)
+	// noMoreRe and yesMoreRe are "no" and "yes" with more said after
+	// them ("no it still has a crack", "yes, thank you"), but not "no
+	// sound from the speakers": only punctuation or a word that carries
+	// on the answer may follow.
+	noMoreRe  = prefilter.MustCompile(`(?i)^\s*(no|nope|nah|not really|not yet)(\s*[,.!;:-]+\s*\S|\s+(it|it's|its|still|same|the same|not|didn't|doesn't|isn't|wasn't|he|she|they)\b)`)
+	yesButRe  = prefilter.MustCompile(`(?i)\b(but|still|not|isn'?t|doesn'?t|didn'?t|won'?t|can'?t|except)\b`)
+	yesMoreRe = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup)(\s*[,.!;:-]+\s*\S|\s+(it|it's|its|thanks?|thank you|all|everything|works?|working|fixed|perfect|great|good)\b)`)
+	skipRe    = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
+	cancelRe  = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
+	helpRe    = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
+	statusRe  = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
 		`|(is|are) (anyone|anybody|someone|somebody|a tech|the tech|they|you guys) (coming|on (the|their|his|her) way)( yet)?\??` +
 		`|when (will|is) (someone|somebody|a tech|the tech|anyone|they) (coming|come|get here|be here|going to come)\??` +
 		`|how long (will it|until|till|do i (have to )?wait)[^.!]*\??|eta\??)\s*$`)
@@ -73,15 +80,17 @@ func isUrgent(s string) bool    { return urgentRe.MatchString(s) }
 func stillBroken(s string) bool { return stillBrokenRe.MatchString(s) }
 func isThanks(s string) bool    { return thanksRe.MatchString(s) || isSolved(s) || isThumbsUp(s) }
 
-func isSolved(s string) bool   { return solvedRe.MatchString(s) }
-func isSkip(s string) bool     { return skipRe.MatchString(s) }
-func isYesNo(s string) bool    { return yesNoRe.MatchString(s) }
-func isNo(s string) bool       { return noRe.MatchString(s) }
-func isYes(s string) bool      { return yesRe.MatchString(s) }
-func isCancel(s string) bool   { return cancelRe.MatchString(s) }
-func isGreeting(s string) bool { return helpRe.MatchString(s) }
-func isStatus(s string) bool   { return statusRe.MatchString(s) }
-func isQuestion(s string) bool { return questionRe.MatchString(s) }
+func isSolved(s string) bool    { return solvedRe.MatchString(s) }
+func isSkip(s string) bool      { return skipRe.MatchString(s) }
+func isYesNo(s string) bool     { return yesNoRe.MatchString(s) }
+func isNo(s string) bool        { return noRe.MatchString(s) }
+func isYes(s string) bool       { return yesRe.MatchString(s) }
+func saysNoMore(s string) bool  { return noMoreRe.MatchString(s) }
+func saysYesMore(s string) bool { return yesMoreRe.MatchString(s) && !yesButRe.MatchString(s) }
+func isCancel(s string) bool    { return cancelRe.MatchString(s) }
+func isGreeting(s string) bool  { return helpRe.MatchString(s) }
+func isStatus(s string) bool    { return statusRe.MatchString(s) }
+func isQuestion(s string) bool  { return questionRe.MatchString(s) }
 
 // isThumbsUp is a message of nothing but 👍, 👌, ✅ or 🙏 (any skin tone).
 func isThumbsUp(s string) bool {

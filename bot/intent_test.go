@@ -171,3 +171,19 @@ func TestStatusAndQuestions(t *testing.T) {
 		}
 	}
 }
+
+// "Is it fixed?" answered in words with more after the yes or no.
+func TestYesNoWithMore(t *testing.T) {
+	for in, want := range map[string]bool{"no it still has a crack": true, "nope, same problem": true, "no. the light is still red": true,
+		"no sound from the speakers": false, "no internet in room 4": false, "no": false} {
+		if got := saysNoMore(in); got != want {
+			t.Errorf("saysNoMore(%q) = %v; want %v", in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"yes thank you": true, "yes, all good": true, "yeah it works": true,
+		"yes the projector is still off": false, "yes, but it's still slow": false, "yes it works but not the sound": false, "yes": false} {
+		if got := saysYesMore(in); got != want {
+			t.Errorf("saysYesMore(%q) = %v; want %v", in, got, want)
+		}
+	}
+}

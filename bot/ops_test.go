@@ -454,3 +454,40 @@ func TestQuestionsWhileACaseIsOpen(t *testing.T) {
 		t.Errorf("second press: transcript %d turns; want %d", len(again), len(got))
 	}
 }
+
+// "Is it fixed?" answered "no it still has a crack" reopens the case with
+// what is still wrong on it; "never mind" is not a question for the KB.
+func TestTypedNoWithReasonAndNeverMind(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	pat := bot.Person{ID: "U_PAT", Name: "U_PAT"}
+	r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the printer in room 5 at Lincoln MS is jammed"))
+	id := r.note.cards[0].ID
+
+	out := joined(r.desk.HandleMessage(ctx, from("U_PAT", "never mind")))
+	if !strings.Contains(out, id+" is still open") {
+		t.Errorf("never mind with a case open = %q; want the offer to cancel %s", out, id)
+	}
+	tech := bot.Person{ID: "U_TECH1", Name: "Alex Chen"}
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: tech, Name: bot.ActionClaim, EscalationID: id})
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, From: tech, Name: bot.ActionResolve, EscalationID: id})
+
+	out = joined(r.desk.HandleMessage(ctx, from("U_PAT", "no it still jams on every page")))
+	e, err := r.store.Escalation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "reopened "+id) || e.Status == bot.StatusResolved {
+		t.Fatalf("reply = %q, status %s; want %s reopened", out, e.Status, id)
+	}
+	if last := e.Transcript[len(e.Transcript)-1]; last.Text != "no it still jams on every page" {
+		t.Errorf("last turn on the case = %q; want what is still wrong", last.Text)
+	}
+
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: pat, Name: bot.ActionCancelCase, EscalationID: id})
+	out = joined(r.desk.HandleMessage(ctx, from("U_PAT", "never mind")))
+	if !strings.HasPrefix(out, "OK.") {
+		t.Errorf("never mind with nothing open = %q; want a plain OK", out)
+	}
+}
