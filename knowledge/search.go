@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/helpbot/helpbot/bot"
@@ -311,9 +312,23 @@ func visible(a *Article, audience bot.Audience) bool {
 // whole article, whose introduction says where to begin.
 func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalIDF float64) {
 	best, bestScore, bestHead := c.sec, -1.0, 0.0
-	for sec := ix.secStart[c.doc]; sec < ix.secStart[c.doc+1]; sec++ {
-		h := ix.matchAsk(q, &ix.secAsk[sec])
-		if sc := secScore[sec] + ix.params.headingBoost*totalIDF*h*h; sc > bestScore {
+	intro := ix.secStart[c.doc]
+	a := ix.articles[c.doc]
+	titled := len(a.Sections) > 0 && a.Sections[0].Heading == a.Title
+	for sec := intro; sec < ix.secStart[c.doc+1]; sec++ {
+		// The introduction's heading is the article's title, which says
+		// what the whole article is about, not this part of it: a
+		// question that says the title starts at the top through leadAsk
+		// below, and "document camera, it's blurry" picks "Blurry picture"
+		// rather than the introduction.
+		sc, h := secScore[sec], 0.0
+		if sec == intro && titled {
+			sc = ix.bodyScore(q, sec)
+		} else {
+			h = ix.matchAsk(q, &ix.secAsk[sec])
+			sc += ix.params.headingBoost * totalIDF * h * h
+		}
+		if sc > bestScore {
 			best, bestScore, bestHead = sec, sc, h
 		}
 	}
@@ -326,3 +341,27 @@ func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalID
 // leadAsk is how nearly a question must say the article's title or a
 // listed question for the answer to start at the top of the article.
 const leadAsk = 0.8
+
+// bodyScore is section sec's score from its text alone, each question word
+// counted once by its best term, as rank counts sections.
+func (ix *Index) bodyScore(q *query, sec int32) float64 {
+	var best [maxQueryWords]float64
+	for _, t := range q.terms {
+		g := t.group
+		if g < 0 || g >= maxQueryWords {
+			continue
+		}
+		ps := ix.secPostings[t.stem]
+		j := sort.Search(len(ps), func(k int) bool { return ps[k].sec >= sec })
+		if j == len(ps) || ps[j].sec != sec || ps[j].body == 0 {
+			continue
+		}
+		body := secPosting{sec: sec, body: ps[j].body}
+		best[g] = max(best[g], t.weight*ix.idf(len(ix.postings[t.stem]))*bm25(ix.sectionTF(&body), ix.params.secK1))
+	}
+	var sum float64
+	for _, v := range best {
+		sum += v
+	}
+	return sum
+}

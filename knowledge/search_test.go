@@ -405,3 +405,29 @@ func TestPhraseSynonymCoversItsWords(t *testing.T) {
 		t.Errorf("parseQuery: %s; want jam~ standing for \"stuck\"", q)
 	}
 }
+
+// The introduction's heading is the title: it must not win the section
+// pick for a question that names one of the problems the title lists.
+func TestSectionForOneOfTheTitlesProblems(t *testing.T) {
+	ix := kbOf(t, map[string]string{
+		"camera.md": "# Document camera shows no image, is blurry or freezes\n\n" +
+			"Document cameras connect by USB to your laptop or by HDMI to the panel. Check which cable your document camera uses.\n\n" +
+			"## No image\n\n1. Check the camera's power light.\n2. Pick the camera in the camera app.\n\n" +
+			"## Blurry picture\n\n1. Press the AF button on the camera.\n2. Wipe the lens.\n\n" +
+			"## Picture freezes\n\n1. Unplug the camera and plug it back in.\n",
+		"other.md": "# Projector shows no signal\n\nCheck the cable.\n",
+	})
+	for q, want := range map[string]string{
+		"can you look at my document camera, it's blurry": "Blurry picture",
+		"document camera freezes":                         "Picture freezes",
+	} {
+		hits := ix.Search(q, SearchOptions{})
+		if len(hits) == 0 || hits[0].Section == nil || hits[0].Section.Heading != want {
+			got := "none"
+			if len(hits) > 0 && hits[0].Section != nil {
+				got = hits[0].Section.Heading
+			}
+			t.Errorf("Search(%q) shows section %q; want %q", q, got, want)
+		}
+	}
+}
