@@ -312,25 +312,14 @@ func visible(a *Article, audience bot.Audience) bool {
 // whole article, whose introduction says where to begin.
 func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalIDF float64) {
 	best, bestScore, bestHead := c.sec, -1.0, 0.0
-	intro := ix.secStart[c.doc]
-	a := ix.articles[c.doc]
-	titled := len(a.Sections) > 0 && a.Sections[0].Heading == a.Title
-	for sec := intro; sec < ix.secStart[c.doc+1]; sec++ {
-		// The introduction's heading is the article's title, which says
-		// what the whole article is about, not this part of it: a
-		// question that says the title starts at the top through leadAsk
-		// below, and "document camera, it's blurry" picks "Blurry picture"
-		// rather than the introduction.
-		sc, h := secScore[sec], 0.0
-		if sec == intro && titled {
-			sc = ix.bodyScore(q, sec)
-		} else {
-			h = ix.matchAsk(q, &ix.secAsk[sec])
-			sc += ix.params.headingBoost * totalIDF * h * h
-		}
-		if sc > bestScore {
+	for sec := ix.secStart[c.doc]; sec < ix.secStart[c.doc+1]; sec++ {
+		h := ix.matchAsk(q, &ix.secAsk[sec])
+		if sc := secScore[sec] + ix.params.headingBoost*totalIDF*h*h; sc > bestScore {
 			best, bestScore, bestHead = sec, sc, h
 		}
+	}
+	if intro := ix.secStart[c.doc]; best == intro {
+		best = ix.listedProblem(q, c.doc, best, secScore, totalIDF)
 	}
 	c.sec = best
 	if c.ask >= leadAsk && bestHead < c.ask/2 {
@@ -342,26 +331,36 @@ func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalID
 // listed question for the answer to start at the top of the article.
 const leadAsk = 0.8
 
-// bodyScore is section sec's score from its text alone, each question word
-// counted once by its best term, as rank counts sections.
-func (ix *Index) bodyScore(q *query, sec int32) float64 {
-	var best [maxQueryWords]float64
+// listedProblem handles a title that lists several problems, each with its
+// section ("Document camera shows no image, is blurry or freezes"): the
+// introduction, whose heading is the title, matches every one of them. When
+// the question names one ("my document camera is blurry") that a later
+// heading has and the introduction's text does not, that section is
+// shown; otherwise the introduction (intro) stays.
+func (ix *Index) listedProblem(q *query, doc, intro int32, secScore []float64, totalIDF float64) int32 {
+	a := ix.articles[doc]
+	if len(a.Sections) < 2 || a.Sections[0].Heading != a.Title {
+		return intro
+	}
+	best, bestScore := intro, -1.0
 	for _, t := range q.terms {
-		g := t.group
-		if g < 0 || g >= maxQueryWords {
+		if t.group < 0 {
 			continue
 		}
 		ps := ix.secPostings[t.stem]
-		j := sort.Search(len(ps), func(k int) bool { return ps[k].sec >= sec })
-		if j == len(ps) || ps[j].sec != sec || ps[j].body == 0 {
-			continue
+		j := sort.Search(len(ps), func(k int) bool { return ps[k].sec >= intro })
+		if j == len(ps) || ps[j].sec != intro || ps[j].heading == 0 || ps[j].body > 0 {
+			continue // not in the title, or the introduction's text has it too
 		}
-		body := secPosting{sec: sec, body: ps[j].body}
-		best[g] = max(best[g], t.weight*ix.idf(len(ix.postings[t.stem]))*bm25(ix.sectionTF(&body), ix.params.secK1))
+		for k := j + 1; k < len(ps) && ps[k].sec < ix.secStart[doc+1]; k++ {
+			if ps[k].heading == 0 {
+				continue
+			}
+			h := ix.matchAsk(q, &ix.secAsk[ps[k].sec])
+			if sc := secScore[ps[k].sec] + ix.params.headingBoost*totalIDF*h*h; sc > bestScore {
+				best, bestScore = ps[k].sec, sc
+			}
+		}
 	}
-	var sum float64
-	for _, v := range best {
-		sum += v
-	}
-	return sum
+	return best
 }

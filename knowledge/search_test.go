@@ -416,10 +416,16 @@ func TestSectionForOneOfTheTitlesProblems(t *testing.T) {
 			"## Blurry picture\n\n1. Press the AF button on the camera.\n2. Wipe the lens.\n\n" +
 			"## Picture freezes\n\n1. Unplug the camera and plug it back in.\n",
 		"other.md": "# Projector shows no signal\n\nCheck the cable.\n",
+		"mirror.md": "# Show your laptop on the projector\n\nWindows can show the same picture on both screens.\n\n" +
+			"## Duplicate\n\n1. Press Windows+P and pick Duplicate.\n\n" +
+			"## Slideshow shows on the wrong screen\n\n1. In PowerPoint, pick the monitor.\n",
 	})
 	for q, want := range map[string]string{
 		"can you look at my document camera, it's blurry": "Blurry picture",
 		"document camera freezes":                         "Picture freezes",
+		// The introduction says "show" too: the question is about the
+		// whole article, not the slideshow section.
+		"the projector isn't showing my laptop": "Show your laptop on the projector",
 	} {
 		hits := ix.Search(q, SearchOptions{})
 		if len(hits) == 0 || hits[0].Section == nil || hits[0].Section.Heading != want {
