@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/helpbot/helpbot/bot/internal/prefilter"
 )
 
 // escalate decides to hand the conversation to a person. It asks once for
@@ -83,7 +85,11 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		sess.Offered = nil
 		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
 	}
-	if !isSkip(text) && !saysNothing(text) {
+	if notALocation(text, d.policy.Buildings) {
+		// "it says paper jam but there's no paper": more about the
+		// problem, not where it is. It describes the case instead.
+		pending.Summary = summarize(sess, "")
+	} else if !isSkip(text) && !saysNothing(text) {
 		before := sess.Location
 		d.learnDetails(sess, text)
 		if sess.Location == before || sess.Location == "" {
@@ -100,6 +106,20 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		pending.Priority = PriorityUrgent
 	}
 	return d.file(ctx, sess, o, pending)
+}
+
+// locationWordRe is a word that says where, for answers to "which building
+// and room?" no pattern recognises ("second floor, east wing").
+var locationWordRe = prefilter.MustCompile(`(?i)\b(floor|wing|hall|hallway|building|campus|room|upstairs|downstairs|next to|near|behind|across|beside|by the|portable|annex|office|center|centre|lab|trailer|site|school|district)\b`)
+
+// notALocation reports whether an answer to "which building and room?" is
+// not one: no building, room or place in it, no word that says where, and
+// long enough, or a question, to be about the problem instead.
+func notALocation(text string, buildings []string) bool {
+	if Location(text, buildings) != "" || locationWordRe.MatchString(text) {
+		return false
+	}
+	return len(strings.Fields(text)) > 5 || isQuestion(text)
 }
 
 // needsBuilding reports whether the case would go to a district of

@@ -37,7 +37,7 @@ var (
 	thanksRe = prefilter.MustCompile(`(?i)^\s*(thanks?( you)?|thank you( so much)?|thx|ty|great|perfect|awesome|all good|got it|ok(ay)? thanks?)\s*[.!]*\s*$`)
 	// solvedRe is the whole message saying the problem is gone ("that fixed
 	// it", "ok it works now, thanks"), typed instead of pressing the button.
-	solvedRe = prefilter.MustCompile(`(?i)^\s*((ok(ay)?|yes|yep|yeah|great|perfect|awesome|oh)[,!. ]+)?` +
+	solvedRe = prefilter.MustCompile(`(?i)^\s*((ok(ay)?|yes|yep|yeah|great|perfect|awesome|oh|thanks?|thank you|thx|ty)[,!. ]+){0,3}` +
 		`((that|this|it)\s+(worked|works( now)?|fixed it|did it|did the trick|helped)|(it'?s|it is|its)\s+(working|fixed)( now)?|works now|working now|fixed( it)?|all set|problem solved|solved)` +
 		`([,!. ]+(thanks?( you)?( so much)?|thank you( so much)?|thx|ty))?\s*[.!]*\s*$`)
 	yesNoRe = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup|no|nope|nah|not really|not yet|ok|okay|sure|k)\s*[.!]*\s*$`)

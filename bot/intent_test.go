@@ -39,7 +39,7 @@ func TestDevice(t *testing.T) {
 // sentence that only contains the words is a new question.
 func TestSolved(t *testing.T) {
 	for _, in := range []string{"that fixed it", "That worked!", "ok it works now, thanks", "yep that did the trick",
-		"it's working now", "its fixed", "fixed", "all set, thank you", "problem solved"} {
+		"it's working now", "its fixed", "fixed", "all set, thank you", "problem solved", "ok thanks that worked", "thank you, it works now"} {
 		if !isSolved(in) || !isThanks(in) {
 			t.Errorf("isSolved(%q) = false; want true", in)
 		}

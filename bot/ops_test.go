@@ -491,3 +491,32 @@ func TestTypedNoWithReasonAndNeverMind(t *testing.T) {
 		t.Errorf("never mind with nothing open = %q; want a plain OK", out)
 	}
 }
+
+// The answer to "which building and room?" may say more about the problem
+// instead ("it says paper jam but there's no paper"): that is not a
+// location, and it describes the case. A place no pattern knows is still
+// kept as the person said it.
+func TestLocationAnswerThatIsNotALocation(t *testing.T) {
+	for _, tt := range []struct{ answer, location, problem string }{
+		{"it says paper jam but there is no paper stuck", "", "paper jam but there is no paper stuck"},
+		{"second floor, east wing by the stairs", "second floor, east wing by the stairs", ""},
+	} {
+		t.Run(tt.answer, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			r := newReplicas(t, 1, clk, nil)[0]
+			ctx := context.Background()
+			out := joined(r.desk.HandleMessage(ctx, from("U_PAT", "I need a person for the copier")))
+			if !strings.Contains(out, "Which building and room") {
+				t.Fatalf("reply = %q; want the location asked for", out)
+			}
+			r.desk.HandleMessage(ctx, from("U_PAT", tt.answer))
+			if len(r.note.cards) != 1 {
+				t.Fatalf("cards = %d; want 1", len(r.note.cards))
+			}
+			c := r.note.cards[0]
+			if c.Location != tt.location || !strings.Contains(c.Summary, tt.problem) {
+				t.Errorf("case at %q about %q; want at %q, about %q", c.Location, c.Summary, tt.location, tt.problem)
+			}
+		})
+	}
+}
