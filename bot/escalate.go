@@ -268,7 +268,7 @@ func problemLine(turns []Turn, text string) (string, int) {
 	start, latestStart := 0, 0
 	n := 0
 	add := func(t string) {
-		t = strings.Join(strings.Fields(t), " ")
+		t = problemWords(t)
 		if t == "" || n >= summaryEnough || len(parts) == summaryTurns || !saysProblem(t) {
 			return
 		}
@@ -297,7 +297,7 @@ func problemLine(turns []Turn, text string) (string, int) {
 		}
 		add(t.Text)
 	}
-	if !slices.Contains(parts, strings.Join(strings.Fields(text), " ")) {
+	if !slices.Contains(parts, problemWords(text)) {
 		add(text)
 	}
 	cut(len(turns))
@@ -305,6 +305,20 @@ func problemLine(turns []Turn, text string) (string, int) {
 		latest = []string{asked}
 	}
 	return capRunes(strings.Join(latest, " · "), 140), latestStart
+}
+
+// greetingRe is a greeting that opens a message ("hi, my projector…").
+var greetingRe = prefilter.MustCompile(`(?i)^(hi there|hey there|hello there|good (morning|afternoon|evening)|hiya|hello|hey|hi)\b[\s,!.:;-]*`)
+
+// problemWords is a message as the problem line quotes it: spaces folded,
+// an opening greeting left out ("hi, my projector is dead" → "my projector
+// is dead").
+func problemWords(t string) string {
+	t = strings.Join(strings.Fields(t), " ")
+	if rest := greetingRe.ReplaceAllString(t, ""); rest != "" {
+		return rest
+	}
+	return t
 }
 
 // The problem line is the person's first words that describe the problem,

@@ -113,6 +113,8 @@ func TestSummarize(t *testing.T) {
 		{turns("printer jammed", turnFixed, "get a tech"), "get a tech", "printer jammed"},
 		{turns("I need a person, the smartboard in room 5 is dead"), "I need a person, the smartboard in room 5 is dead", "I need a person, the smartboard in room 5 is dead"},
 		{turns("get a tech"), "get a tech", "Asked for a tech"},
+		{turns("hi, my students can't get on the wifi"), "", "my students can't get on the wifi"},
+		{turns("Good morning! the copier says E-201"), "", "the copier says E-201"},
 		{turns("the wifi in the library is down and nobody can connect to anything at all today"), "", "the wifi in the library is down and nobody can connect to anything at all today"},
 	}
 	for _, tt := range tests {
