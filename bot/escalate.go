@@ -31,6 +31,9 @@ func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Rea
 		text := textAskLocation
 		if sess.Location != "" {
 			text = fmt.Sprintf(textAskBuilding, sess.Location)
+		} else if p, ok := d.lastPlace(ctx, o); ok {
+			pending.LastPlace = &p
+			text = fmt.Sprintf(textAskSamePlace, p.Location)
 		}
 		return []Reply{{Kind: KindAskLocation, Text: text}}
 	}
@@ -84,6 +87,20 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		d.emit(ctx, Event{Type: EventSolved, Platform: o.Platform, User: o.From.ID, Sources: sess.Offered})
 		sess.Offered = nil
 		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
+	}
+	if last := pending.LastPlace; last != nil {
+		switch {
+		case sameAsLast(text, d.policy.Buildings):
+			sess.Location, sess.Building = last.Location, last.Building
+			pending.LastPlace = nil
+			return d.file(ctx, sess, o, pending)
+		case isNo(text):
+			// Somewhere else today: ask where, once more.
+			pending.LastPlace = nil
+			sess.State, sess.Pending = StateAwaitingDetails, &pending
+			return []Reply{{Kind: KindAskLocation, Text: textAskLocation}}
+		}
+		pending.LastPlace = nil
 	}
 	if notALocation(text, d.policy.Buildings) {
 		// "it says paper jam but there's no paper": more about the
@@ -203,6 +220,7 @@ func (d *Desk) file(ctx context.Context, sess *Session, o origin, p PendingCase)
 	sess.Case = e.ID
 	sess.Answered = false
 	sess.Misses = 0
+	d.rememberPlace(ctx, o, sess)
 	d.emit(ctx, Event{Type: EventEscalated, Platform: o.Platform, User: o.From.ID, Case: &e})
 	if known, ok := d.group(ctx, e); ok {
 		return []Reply{known}

@@ -520,3 +520,39 @@ func TestLocationAnswerThatIsNotALocation(t *testing.T) {
 		})
 	}
 }
+
+// A teacher's next case offers the place of their last one instead of
+// asking them to type it again; "no" asks where, and a new place is used
+// as given.
+func TestNextCaseOffersTheLastPlace(t *testing.T) {
+	for _, tt := range []struct {
+		answers []string
+		want    string
+	}{
+		{[]string{"yes"}, "Lincoln MS, Room 204"},
+		{[]string{"same room"}, "Lincoln MS, Room 204"},
+		{[]string{"no", "Roosevelt HS room 12"}, "Roosevelt HS, Room 12"},
+		{[]string{"Roosevelt HS library"}, "Roosevelt HS, Library"},
+	} {
+		t.Run(strings.Join(tt.answers, "+"), func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			r := newReplicas(t, 1, clk, nil)[0]
+			ctx := context.Background()
+			r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the projector in Lincoln MS room 204 is dead"))
+			first := r.note.cards[0].ID
+			r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Name: bot.ActionCancelCase, EscalationID: first})
+
+			clk.Add(48 * time.Hour) // a new day: the conversation has expired
+			out := joined(r.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_U_PAT2", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Text: "I need a person, the printer is jammed", Direct: true}))
+			if !strings.Contains(out, "Are you in Lincoln MS, Room 204 again?") {
+				t.Fatalf("reply = %q; want the last place offered", out)
+			}
+			for _, a := range tt.answers {
+				r.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_U_PAT2", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Text: a, Direct: true})
+			}
+			if n := len(r.note.cards); n != 2 || r.note.cards[1].Location != tt.want {
+				t.Fatalf("cards = %+v; want a second one at %q", r.note.cards, tt.want)
+			}
+		})
+	}
+}

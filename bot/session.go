@@ -46,6 +46,8 @@ type PendingCase struct {
 	Reason   Reason   `json:"reason"`
 	Priority Priority `json:"priority"`
 	Summary  string   `json:"summary"`
+	// LastPlace is the person's remembered place, offered in the question.
+	LastPlace *Place `json:"last_place,omitempty"`
 }
 
 func (s *Session) addTurn(who, text string, at time.Time) {
