@@ -278,3 +278,31 @@ func ids(es []bot.Escalation) []string {
 	}
 	return out
 }
+
+// A person's last place is kept with an expiry and replaced whole by the
+// next one.
+func TestLastPlace(t *testing.T) {
+	backends(t, func(t *testing.T, s *hbredis.Store) {
+		ctx := context.Background()
+		if _, ok, err := s.LastPlace(ctx, "slack", "U1"); ok || err != nil {
+			t.Fatalf("LastPlace before any = %v, %v; want none", ok, err)
+		}
+		if err := s.RememberPlace(ctx, "slack", "U1", bot.Place{Location: "Lincoln MS, Room 204", Building: "Lincoln MS"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RememberPlace(ctx, "slack", "U1", bot.Place{Location: "Library"}); err != nil {
+			t.Fatal(err)
+		}
+		p, ok, err := s.LastPlace(ctx, "slack", "U1")
+		if err != nil || !ok || p != (bot.Place{Location: "Library"}) {
+			t.Errorf("LastPlace = %+v, %v, %v; want the library, with no building left over", p, ok, err)
+		}
+		if _, ok, _ := s.LastPlace(ctx, "teams", "U1"); ok {
+			t.Error("a Slack user's place answered for the same id on Teams")
+		}
+		ttl, err := s.Client().TTL(ctx, s.Prefix()+hbredis.KeyPlace+"slack:U1").Result()
+		if err != nil || ttl <= 0 || ttl > hbredis.PlaceTTL {
+			t.Errorf("TTL = %v, %v; want (0, %v]", ttl, err, hbredis.PlaceTTL)
+		}
+	})
+}
