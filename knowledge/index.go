@@ -71,7 +71,8 @@ type Index struct {
 	secStart    []int32 // article → its first section; sections are contiguous
 	secNum      []int32 // section → index in Article.Sections
 	secLen      [][2]float32
-	secAsk      []ask // section → its heading, as an ask
+	secAsk      []ask  // section → its heading, as an ask
+	fallback    []bool // section → its heading is for when earlier steps failed ("If it still doesn't work")
 	secAvg      [2]float64
 
 	// Pairs of neighbouring content words, so that a question's phrases
@@ -234,6 +235,7 @@ func BuildIndex(articles []*Article, opts IndexOptions) *Index {
 			sec := int32(len(ix.secDoc))
 			ix.secDoc = append(ix.secDoc, doc)
 			ix.secAsk = append(ix.secAsk, newAsk(s.Heading, vocab))
+			ix.fallback = append(ix.fallback, fallbackHeadingRe.MatchString(s.Heading))
 			ix.secNum = append(ix.secNum, int32(i))
 			ix.secLen = append(ix.secLen, sl)
 			for j := range sl {

@@ -16,6 +16,7 @@ type query struct {
 	byStem map[string]int // stem → index in terms
 	pairs  []uint64       // neighbouring typed content words, by pairKey
 	wh     uint8          // question words, see whMask
+	again  bool           // says the person tried things already (againRe)
 	// unknown is the IDF-weighted share of the question's words that no
 	// article uses and no expansion found: words the KB has never heard of.
 	unknown float64
@@ -42,7 +43,7 @@ const (
 
 func (ix *Index) parseQuery(s string) *query {
 	seen := map[string]int{} // stem → index in q.terms
-	q := &query{byStem: seen, wh: whMask(s)}
+	q := &query{byStem: seen, wh: whMask(s), again: againRe.MatchString(s)}
 	addTerm := func(st string, w float64, g int) {
 		if i, ok := seen[st]; ok {
 			if w > q.terms[i].weight {

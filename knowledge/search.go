@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"regexp"
 	"slices"
 	"sort"
 	"sync"
@@ -314,7 +315,14 @@ func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalID
 	best, bestScore, bestHead := c.sec, -1.0, 0.0
 	for sec := ix.secStart[c.doc]; sec < ix.secStart[c.doc+1]; sec++ {
 		h := ix.matchAsk(q, &ix.secAsk[sec])
-		if sc := secScore[sec] + ix.params.headingBoost*totalIDF*h*h; sc > bestScore {
+		sc := secScore[sec] + ix.params.headingBoost*totalIDF*h*h
+		if !q.again && ix.fallback[sec] {
+			// "If there's still no sound" is where to go when the steps
+			// before it failed, not where to start: its heading says the
+			// problem, not this question.
+			h, sc = 0, secScore[sec]*fallbackShare
+		}
+		if sc > bestScore {
 			best, bestScore, bestHead = sec, sc, h
 		}
 	}
@@ -326,6 +334,19 @@ func (ix *Index) pickSection(q *query, c *candidate, secScore []float64, totalID
 		c.sec = ix.secStart[c.doc]
 	}
 }
+
+// fallbackShare is how much of its score a fallback section ("If it still
+// doesn't work") keeps in the pick when the question does not say the
+// person has tried things already.
+const fallbackShare = 0.5
+
+// fallbackHeadingRe is a heading for what to do when the steps before it
+// failed.
+var fallbackHeadingRe = regexp.MustCompile(`(?i)^\s*(if\b[^.?!]{0,40}\bstill\b|still (not|no|doesn'?t|won'?t|can'?t|broken)\b|if nothing (else )?(works|worked|helps|helped)|none of (this|these|the above)|nothing (worked|works|helped)|when to (get|call|contact|ask)|(get|getting) (a tech|help|more help)\b|if you need (more )?help)`)
+
+// againRe is a question that says the person has tried things already
+// ("still no sound", "tried that", "again").
+var againRe = regexp.MustCompile(`(?i)\b(still|again|already|tried|nothing (works|worked|helps|helped)|didn'?t (help|work)|doesn'?t help)\b`)
 
 // leadAsk is how nearly a question must say the article's title or a
 // listed question for the answer to start at the top of the article.
@@ -353,7 +374,7 @@ func (ix *Index) listedProblem(q *query, doc, intro int32, secScore []float64, t
 			continue // not in the title, or the introduction's text has it too
 		}
 		for k := j + 1; k < len(ps) && ps[k].sec < ix.secStart[doc+1]; k++ {
-			if ps[k].heading == 0 {
+			if ps[k].heading == 0 || (ix.fallback[ps[k].sec] && !q.again) {
 				continue
 			}
 			h := ix.matchAsk(q, &ix.secAsk[ps[k].sec])

@@ -437,3 +437,34 @@ func TestSectionForOneOfTheTitlesProblems(t *testing.T) {
 		}
 	}
 }
+
+// "If it still doesn't work" is where to go after the steps before it, not
+// where to start, unless the question says the person tried them.
+func TestFallbackSectionOnlyWhenStill(t *testing.T) {
+	ix := kbOf(t, map[string]string{
+		"sound.md": "# No sound through the classroom speakers\n\n" +
+			"## Quick checks\n\n1. Turn the volume up on the speakers.\n2. Unmute the panel, so its sound goes to the speakers.\n\n" +
+			"## If there's still no sound from the speakers\n\n1. Restart the laptop with the cable connected.\n2. Press Get a tech.\n",
+		"other.md": "# Projector shows no signal\n\nCheck the cable.\n",
+	})
+	for q, want := range map[string]string{
+		"no sound from the speakers":                     "Turn the volume up",
+		"still no sound from the speakers, I tried that": "Restart the laptop",
+	} {
+		hits := ix.Search(q, SearchOptions{})
+		if len(hits) == 0 {
+			t.Fatalf("Search(%q): no hits", q)
+		}
+		// The first step shown is where the person starts.
+		text, first := hits[0].Text(1000), ""
+		for _, line := range strings.Split(text, "\n") {
+			if strings.HasPrefix(line, "1. ") {
+				first = line
+				break
+			}
+		}
+		if !strings.HasPrefix(first, "1. "+want) {
+			t.Errorf("Search(%q) shows:\n%s\nwant its first step to be %q", q, text, want)
+		}
+	}
+}
