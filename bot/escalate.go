@@ -109,7 +109,17 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 	} else if !isSkip(text) && !saysNothing(text) {
 		before := sess.Location
 		d.learnDetails(sess, text)
-		if sess.Location == before || sess.Location == "" {
+		// Asked for building and room, a number with no word before it
+		// is the room: "Lincoln MS 118", or just "118".
+		room := bareRoom(text)
+		switch {
+		case sess.Location != before && sess.Location != "":
+			if room != "" && !strings.Contains(sess.Location, "Room") {
+				sess.Location += ", Room " + room
+			}
+		case room != "" && len(strings.Fields(text)) == 1:
+			sess.Location = "Room " + room
+		default:
 			// Not a pattern we know ("upstairs by the library", "the
 			// annex"): keep the person's own words, capped, with the room
 			// they gave before.
@@ -137,6 +147,22 @@ func notALocation(text string, buildings []string) bool {
 		return false
 	}
 	return len(strings.Fields(text)) > 5 || isQuestion(text)
+}
+
+// bareRoomRe is a room number given without the word "room" ("Lincoln MS
+// 118", "B12"), only read in answers to "which building and room?".
+var bareRoomRe = prefilter.MustCompile(`(?i)(?:^|[\s,#])([a-z]?\d{1,4}[a-z]?)\s*$`)
+
+// bareRoom is the room number that ends an answer to "which building and
+// room?", or "" (an asset tag or a number inside words does not count).
+func bareRoom(text string) string {
+	if roomRe.MatchString(text) || deviceRe.MatchString(text) {
+		return ""
+	}
+	if m := bareRoomRe.FindStringSubmatch(strings.TrimRight(text, " .!")); m != nil {
+		return strings.ToUpper(m[1])
+	}
+	return ""
 }
 
 // needsBuilding reports whether the case would go to a district of

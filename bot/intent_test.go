@@ -189,3 +189,12 @@ func TestYesNoWithMore(t *testing.T) {
 		}
 	}
 }
+
+func TestBareRoom(t *testing.T) {
+	for in, want := range map[string]string{"Lincoln MS 118": "118", "Roosevelt HS, 12b": "12B", "Lincoln MS #204.": "204",
+		"Lincoln MS room 118": "", "Lincoln MS": "", "asset tag CB-4471": "", "Lincoln MS, asset 4471": ""} {
+		if got := bareRoom(in); got != want {
+			t.Errorf("bareRoom(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

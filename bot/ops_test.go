@@ -556,3 +556,19 @@ func TestNextCaseOffersTheLastPlace(t *testing.T) {
 		})
 	}
 }
+
+// Asked "which building and room?", people leave out the word "room".
+func TestBareRoomNumberInTheAnswer(t *testing.T) {
+	for answer, want := range map[string]string{"Lincoln MS 118": "Lincoln MS, Room 118", "118": "Room 118", "Roosevelt HS, B12": "Roosevelt HS, Room B12"} {
+		t.Run(answer, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			r := newReplicas(t, 1, clk, nil)[0]
+			ctx := context.Background()
+			r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the smartboard pen isn't writing"))
+			r.desk.HandleMessage(ctx, from("U_PAT", answer))
+			if len(r.note.cards) != 1 || r.note.cards[0].Location != want {
+				t.Fatalf("cards = %+v; want one at %q", r.note.cards, want)
+			}
+		})
+	}
+}
