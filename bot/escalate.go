@@ -102,6 +102,16 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 		}
 		pending.LastPlace = nil
 	}
+	if isAgreement(text) {
+		// "yes please", "thanks": agreeing to the tech, not saying where.
+		// The case goes now (they may have walked away), and the place
+		// can follow.
+		out := d.file(ctx, sess, o, pending)
+		if len(out) == 1 && out[0].Kind == KindEscalated {
+			out[0].Text += "\n" + textPlaceLater
+		}
+		return out
+	}
 	if notALocation(text, d.policy.Buildings) {
 		// "it says paper jam but there's no paper": more about the
 		// problem, not where it is. It describes the case instead.

@@ -51,12 +51,16 @@ var (
 	yesButRe  = prefilter.MustCompile(`(?i)\b(but|still|not|isn'?t|doesn'?t|didn'?t|won'?t|can'?t|except)\b`)
 	yesMoreRe = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup)(\s*[,.!;:-]+\s*\S|\s+(it|it's|its|thanks?|thank you|all|everything|works?|working|fixed|perfect|great|good)\b)`)
 	skipRe    = prefilter.MustCompile(`(?i)^\s*(skip|no|nope|none|n/?a|don'?t know|dont know|not sure|idk|just send it|send it|no idea)\s*[.!]*\s*$`)
-	cancelRe  = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out)\s*[.!]*\s*$`)
-	helpRe    = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
-	statusRe  = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
+	cancelRe  = prefilter.MustCompile(`(?i)^\s*(never ?mind|nevermind|cancel|forget it|no thanks|it'?s fine now|i fixed it|figured it out|i figured it out)` +
+		`([,.!; ]+(i fixed it|i figured it out|figured it out|it'?s fine( now)?|it works( now)?|it'?s working( now)?|thanks?( anyway)?|thank you|sorry))*\s*[.!]*\s*$`)
+	helpRe   = prefilter.MustCompile(`(?i)^\s*(help|\?|what can you do|hi|hello|hey|good morning|good afternoon|i need (some )?help|help me|help,? please|please help( me)?|can you help( me)?|i have a (question|problem))\s*[.!?]*\s*$`)
+	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
 		`|(is|are) (anyone|anybody|someone|somebody|a tech|the tech|they|you guys) (coming|on (the|their|his|her) way)( yet)?\??` +
 		`|when (will|is) (someone|somebody|a tech|the tech|anyone|they) (coming|come|get here|be here|going to come)\??` +
 		`|how long (will it|until|till|do i (have to )?wait)[^.!]*\??|eta\??)\s*$`)
+	// agreeRe is a reply that agrees or thanks and says nothing else
+	// ("yes please", "ok thanks", "sure").
+	agreeRe = prefilter.MustCompile(`(?i)^\s*((yes|yeah|yep|yup|sure|ok(ay)?|k|please|great|perfect|sounds good|go ahead|thanks?|thank you|thx|ty)[\s,.!]*)+$`)
 	// questionRe is a message that asks the bot something ("how do I…",
 	// "what's the…", "can I…"): a new question, not more about a problem.
 	questionRe = prefilter.MustCompile(`(?i)^\s*(how|what|what'?s|where|where'?s|when|why|which|who|can i|could i|should i|is there|are there|do i|does|is it possible)\b`)
@@ -91,6 +95,7 @@ func isCancel(s string) bool    { return cancelRe.MatchString(s) }
 func isGreeting(s string) bool  { return helpRe.MatchString(s) }
 func isStatus(s string) bool    { return statusRe.MatchString(s) }
 func isQuestion(s string) bool  { return questionRe.MatchString(s) }
+func isAgreement(s string) bool { return agreeRe.MatchString(s) }
 
 // isThumbsUp is a message of nothing but 👍, 👌, ✅ or 🙏 (any skin tone).
 func isThumbsUp(s string) bool {

@@ -198,3 +198,17 @@ func TestBareRoom(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelPhrases(t *testing.T) {
+	for in, want := range map[string]bool{"never mind, I figured it out": true, "nevermind thanks": true, "forget it, it's working now": true,
+		"cancel": true, "never mind the projector, the printer is jammed": false, "cancel my zoom meeting": false} {
+		if got := isCancel(in); got != want {
+			t.Errorf("isCancel(%q) = %v; want %v", in, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"yes please": true, "ok thanks!": true, "sure": true, "yes, room 12": false, "ok the printer": false} {
+		if got := isAgreement(in); got != want {
+			t.Errorf("isAgreement(%q) = %v; want %v", in, got, want)
+		}
+	}
+}

@@ -572,3 +572,25 @@ func TestBareRoomNumberInTheAnswer(t *testing.T) {
 		})
 	}
 }
+
+// "yes please" to "which building and room?" agrees to the tech; it is not
+// a location. The case is filed at once (the person may have walked away)
+// with a request for the place, which then goes onto the case.
+func TestAgreeingIsNotALocation(t *testing.T) {
+	for _, answer := range []string{"yes please", "thanks!", "ok"} {
+		t.Run(answer, func(t *testing.T) {
+			clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			r := newReplicas(t, 1, clk, nil)[0]
+			ctx := context.Background()
+			r.desk.HandleMessage(ctx, from("U_PAT", "Can someone help me set up my new laptop?"))
+			out := joined(r.desk.HandleMessage(ctx, from("U_PAT", answer)))
+			if len(r.note.cards) != 1 || r.note.cards[0].Location != "" || !strings.Contains(out, "Tell me your building and room") {
+				t.Fatalf("reply = %q, cards %+v; want the case filed with no location, and the place asked for", out, r.note.cards)
+			}
+			out = joined(r.desk.HandleMessage(ctx, from("U_PAT", "Lincoln MS room 12")))
+			if !strings.Contains(out, "added that to "+r.note.cards[0].ID) {
+				t.Errorf("reply = %q; want the place added to the case", out)
+			}
+		})
+	}
+}
