@@ -17,6 +17,10 @@ type query struct {
 	pairs  []uint64       // neighbouring typed content words, by pairKey
 	wh     uint8          // question words, see whMask
 	again  bool           // says the person tried things already (againRe)
+	// inPhrase marks the words (groups) a thesaurus phrase of two or more
+	// words covers ("big screen"): their own English synonyms ("big" →
+	// "large") do not apply.
+	inPhrase []bool
 	// unknown is the IDF-weighted share of the question's words that no
 	// article uses and no expansion found: words the KB has never heard of.
 	unknown float64
@@ -142,9 +146,13 @@ func (ix *Index) parseQuery(s string) *query {
 	}
 
 	// Synonyms, on stems so "printers" finds the group of "printer".
+	q.inPhrase = make([]bool, len(q.groups))
 	for _, m := range ix.thesaurus.match(stems) {
 		for _, st := range m.stems {
 			addTerm(st, ix.params.synonymWeight, groupOf[m.spanWord(stems)])
+		}
+		for j := m.at; m.n > 1 && j < m.at+m.n; j++ {
+			q.inPhrase[groupOf[j]] = true
 		}
 	}
 	if ix.params.assocWeight > 0 {

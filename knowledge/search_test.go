@@ -468,3 +468,25 @@ func TestFallbackSectionOnlyWhenStill(t *testing.T) {
 		}
 	}
 }
+
+// The longest thesaurus match wins: inside "big screen" (a display), the
+// synonyms of "big" alone ("large", "size") and its English synonyms do
+// not apply.
+func TestLongestSynonymMatchWins(t *testing.T) {
+	ix := kbOf(t, map[string]string{
+		"a.md": "# Make text larger\n\nChange the size of text.\n",
+		"b.md": "# Show your laptop on the display\n\nPress Windows+P.\n",
+	})
+	q := ix.parseQuery("put my laptop on the big screen")
+	for _, st := range []string{"larg", "size"} {
+		if _, ok := q.byStem[st]; ok {
+			t.Errorf("parseQuery: %s; want no %s~ inside \"big screen\"", q, st)
+		}
+	}
+	if _, ok := q.byStem["display"]; !ok {
+		t.Errorf("parseQuery: %s; want display~ for \"big screen\"", q)
+	}
+	if _, ok := ix.parseQuery("make the text big").byStem["larg"]; !ok {
+		t.Error(`"big" on its own lost its synonym "large"`)
+	}
+}

@@ -65,7 +65,16 @@ func (t *thesaurus) match(stems []string) []thesMatch {
 			}
 		}
 	}
-	return out
+	// The longest match wins: "big screen" is a display, so the
+	// synonyms of "big" alone (large, size) do not apply inside it.
+	return slices.DeleteFunc(out, func(m thesMatch) bool {
+		for _, o := range out {
+			if o.n > m.n && o.at <= m.at && m.at+m.n <= o.at+o.n {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func equalStems(a, b []string) bool {

@@ -30,6 +30,9 @@ func (ix *Index) wordnetExpand(q *query, addTerm func(st string, w float64, g in
 		}
 	}
 	for g := range q.groups {
+		if q.inPhrase[g] {
+			continue
+		}
 		syns, hypers := wordnet.Lookup(q.groups[g].word)
 		add(syns, p.wordnetWeight)
 		if p.wordnetHyper > 0 {
