@@ -57,7 +57,9 @@ var (
 	statusRe = prefilter.MustCompile(`(?i)^\s*(status|my (cases|tickets|requests)|any (update|news)( yet)?\??|what'?s the status( of my (case|ticket|request))?\??` +
 		`|(is|are) (anyone|anybody|someone|somebody|a tech|the tech|they|you guys) (coming|on (the|their|his|her) way)( yet)?\??` +
 		`|when (will|is) (someone|somebody|a tech|the tech|anyone|they) (coming|come|get here|be here|going to come)\??` +
-		`|how long (will it|until|till|do i (have to )?wait)[^.!]*\??|eta\??)\s*$`)
+		`|how long (will it|until|till|do i (have to )?wait)[^.!]*\??|eta\??` +
+		`|who('?s| is| has) (got |working on |handling |looking at )?(my|the) (ticket|case|request)\??` +
+		`|(has|did) (anyone|anybody|someone|somebody|a tech) (picked up|pick up|claimed|claim|taken|take|seen|see) (my|the) (ticket|case|request)( yet)?\??)\s*$`)
 	// agreeRe is a reply that agrees or thanks and says nothing else
 	// ("yes please", "ok thanks", "sure").
 	agreeRe = prefilter.MustCompile(`(?i)^\s*((yes|yeah|yep|yup|sure|ok(ay)?|k|please|great|perfect|sounds good|go ahead|thanks?|thank you|thx|ty)[\s,.!]*)+$`)

@@ -149,7 +149,7 @@ func TestSearchText(t *testing.T) {
 // do I…" is a new question; neither is more about the problem.
 func TestStatusAndQuestions(t *testing.T) {
 	for _, in := range []string{"is anyone coming?", "Is someone on the way", "when will a tech be here?", "how long until someone comes?",
-		"any news?", "any update yet?", "status", "eta?"} {
+		"any news?", "any update yet?", "status", "eta?", "who has my ticket?", "who's working on my request", "has anyone picked up my ticket yet?"} {
 		if !isStatus(in) {
 			t.Errorf("isStatus(%q) = false; want true", in)
 		}
