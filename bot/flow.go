@@ -273,6 +273,9 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 	if err != nil || e.Status.Closed() || e.Requester.ID != m.From.ID {
 		return nil, false // a tech or a colleague in the thread is not the requester
 	}
+	if r, ok := d.placeCase(ctx, sess, m, e, text); ok {
+		return r, true
+	}
 	e, urgent, err := d.note(ctx, e, text)
 	if err != nil {
 		return nil, false
@@ -293,6 +296,31 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		out = append(out, Reply{Kind: KindAnswer, Text: textMeanwhile + "\n\n" + ans.Text, Sources: ans.Sources})
 	}
 	return out, true
+}
+
+// placeCase handles a message that only says where ("I'm in Lincoln MS
+// room 12") sent after the case was filed: the case's place is updated
+// (and remembered for next time) rather than added as a note.
+func (d *Desk) placeCase(ctx context.Context, sess *Session, m Message, e Escalation, text string) ([]Reply, bool) {
+	loc := placeOnly(text, d.policy.Buildings)
+	if loc == "" {
+		return nil, false
+	}
+	p := mergePlace(Place{Location: e.Location, Building: e.Building}, loc, d.policy.Buildings)
+	if err := d.store.SetPlace(ctx, e.ID, p, d.now()); err != nil {
+		d.log.Warn("could not update the case's place", "case", e.ID, "err", err)
+		return nil, false
+	}
+	e.Location, e.Building = p.Location, p.Building
+	sess.Location, sess.Building = p.Location, p.Building
+	d.rememberPlace(ctx, m.origin(), sess)
+	if n := d.notifier(e.Platform); n != nil && e.Card != "" {
+		if err := n.UpdateCard(ctx, e); err != nil {
+			d.log.Warn("card update failed", "case", e.ID, "err", err)
+		}
+	}
+	return []Reply{{Kind: KindNotice, EscalationID: e.ID,
+		Text: fmt.Sprintf("Thanks. I've updated %s: the tech will come to %s (%s).", e.ID, p.Location, statusWords(e))}}, true
 }
 
 // note puts what the requester said onto their open case e and shows the

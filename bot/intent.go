@@ -167,7 +167,17 @@ func Location(text string, buildings []string) string {
 // that do. A short building suffix counts only when written as a name
 // ("Lincoln MS", not "open ms word").
 func searchText(text string, buildings []string) string {
-	out := linkRe.ReplaceAllString(text, " ")
+	out := withoutPlace(linkRe.ReplaceAllString(text, " "), buildings)
+	if !strings.ContainsFunc(out, unicode.IsLetter) {
+		return text
+	}
+	return out
+}
+
+// withoutPlace is text without the building, room and device tag it
+// names, spaces folded; it may be empty.
+func withoutPlace(text string, buildings []string) string {
+	out := text
 	for _, b := range buildings {
 		if b == "" {
 			continue
@@ -197,11 +207,7 @@ func searchText(text string, buildings []string) string {
 		}
 		return m
 	})
-	out = strings.Join(strings.Fields(out), " ")
-	if !strings.ContainsFunc(out, unicode.IsLetter) {
-		return text
-	}
-	return out
+	return strings.Join(strings.Fields(out), " ")
 }
 
 func lastWord(s string) string {

@@ -212,3 +212,26 @@ func TestCancelPhrases(t *testing.T) {
 		}
 	}
 }
+
+// A message that only says where, sent after filing, moves the case; a
+// room alone stays in the case's building, a building alone takes its room.
+func TestPlaceOnlyAndMerge(t *testing.T) {
+	b := []string{"Lincoln MS", "Roosevelt HS"}
+	for in, want := range map[string]string{"Lincoln MS room 12": "Lincoln MS, Room 12", "I'm in Lincoln MS room 12": "Lincoln MS, Room 12",
+		"oh, Roosevelt HS": "Roosevelt HS", "actually I'm in the library": "Library", "the printer in room 5 is jammed": "", "it's beeping": ""} {
+		if got := placeOnly(in, b); got != want {
+			t.Errorf("placeOnly(%q) = %q; want %q", in, got, want)
+		}
+	}
+	for _, tt := range []struct{ old, loc, want string }{
+		{"", "Room 12", "Room 12"},
+		{"Lincoln MS, Room 12", "Room 14", "Lincoln MS, Room 14"},
+		{"Room 12", "Lincoln MS", "Lincoln MS, Room 12"},
+		{"Lincoln MS, Room 12", "Roosevelt HS, Room 3", "Roosevelt HS, Room 3"},
+		{"Lincoln MS", "Library", "Lincoln MS, Library"},
+	} {
+		if got := mergePlace(Place{Location: tt.old}, tt.loc, b).Location; got != tt.want {
+			t.Errorf("mergePlace(%q, %q) = %q; want %q", tt.old, tt.loc, got, tt.want)
+		}
+	}
+}

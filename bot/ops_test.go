@@ -575,7 +575,7 @@ func TestBareRoomNumberInTheAnswer(t *testing.T) {
 
 // "yes please" to "which building and room?" agrees to the tech; it is not
 // a location. The case is filed at once (the person may have walked away)
-// with a request for the place, which then goes onto the case.
+// with a request for the place, which then becomes the case's place.
 func TestAgreeingIsNotALocation(t *testing.T) {
 	for _, answer := range []string{"yes please", "thanks!", "ok"} {
 		t.Run(answer, func(t *testing.T) {
@@ -588,8 +588,15 @@ func TestAgreeingIsNotALocation(t *testing.T) {
 				t.Fatalf("reply = %q, cards %+v; want the case filed with no location, and the place asked for", out, r.note.cards)
 			}
 			out = joined(r.desk.HandleMessage(ctx, from("U_PAT", "Lincoln MS room 12")))
-			if !strings.Contains(out, "added that to "+r.note.cards[0].ID) {
-				t.Errorf("reply = %q; want the place added to the case", out)
+			e, err := r.store.Escalation(ctx, r.note.cards[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Location != "Lincoln MS, Room 12" || !strings.Contains(out, "come to Lincoln MS, Room 12") {
+				t.Errorf("reply = %q, case at %q; want the case moved to Lincoln MS, Room 12", out, e.Location)
+			}
+			if n := len(r.note.updates); n == 0 || r.note.updates[n-1].Location != "Lincoln MS, Room 12" {
+				t.Errorf("the card was not redrawn with the place")
 			}
 		})
 	}

@@ -55,3 +55,43 @@ var samePlaceRe = prefilter.MustCompile(`(?i)^\s*(yes|yeah|yep|yup|correct|right
 func sameAsLast(text string, buildings []string) bool {
 	return samePlaceRe.MatchString(text) && Location(text, buildings) == "" && !strings.Contains(strings.ToLower(text), "but")
 }
+
+// placeFillers are the words around a place that say nothing else ("I'm
+// in", "we are at").
+var placeFillers = map[string]bool{"i'm": true, "im": true, "i": true, "am": true, "we": true, "we're": true, "are": true,
+	"in": true, "at": true, "the": true, "my": true, "our": true, "it's": true, "its": true, "it": true, "is": true,
+	"please": true, "thanks": true, "thank": true, "you": true, "ok": true, "sorry": true, "actually": true, "now": true,
+	"here": true, "located": true, "forgot": true, "to": true, "say": true, "this": true, "that's": true, "oh": true, "and": true}
+
+// placeOnly is the place a message gives when giving a place is all it
+// does ("I'm in Lincoln MS room 12", "oh, Roosevelt HS"), or "".
+func placeOnly(text string, buildings []string) string {
+	loc := Location(text, buildings)
+	if loc == "" {
+		return ""
+	}
+	rest := placeRe.ReplaceAllString(withoutPlace(text, buildings), " ")
+	for _, w := range strings.Fields(strings.ToLower(rest)) {
+		w = strings.Trim(w, ",.!?;:-—()")
+		if w != "" && !placeFillers[w] {
+			return ""
+		}
+	}
+	return loc
+}
+
+// mergePlace is the place a case moves to when its requester names loc
+// after filing: a room alone stays in the building the case had, and a
+// building alone takes the room the case had without one.
+func mergePlace(old Place, loc string, buildings []string) Place {
+	b := Building(loc, buildings)
+	oldB := Building(old.Location, buildings)
+	switch {
+	case old.Location == "":
+	case b == "" && oldB != "":
+		return Place{Location: oldB + ", " + loc, Building: old.Building}
+	case b != "" && loc == b && oldB == "":
+		return Place{Location: loc + ", " + old.Location, Building: b}
+	}
+	return Place{Location: loc, Building: b}
+}

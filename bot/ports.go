@@ -85,6 +85,9 @@ type Escalations interface {
 	// SetUrgent raises a case to urgent (what the requester added says a
 	// class or a building is stopped).
 	SetUrgent(ctx context.Context, id string, at time.Time) error
+	// SetPlace replaces the building and room of an open case (the
+	// requester said where only after it was filed).
+	SetPlace(ctx context.Context, id string, p Place, at time.Time) error
 	OpenEscalations(ctx context.Context, limit int) ([]Escalation, error) // oldest first
 	RequesterEscalations(ctx context.Context, platform, userID string, limit int) ([]Escalation, error)
 }

@@ -297,6 +297,15 @@ func (s *Store) SetUrgent(ctx context.Context, id string, at time.Time) error {
 	return s.setField(ctx, id, "priority", string(bot.PriorityUrgent), "", at)
 }
 
+// SetPlace implements bot.Escalations: the "location" and "building" hash
+// fields override the ones the case was created with.
+func (s *Store) SetPlace(ctx context.Context, id string, p bot.Place, at time.Time) error {
+	if err := s.setField(ctx, id, "location", p.Location, "", at); err != nil {
+		return err
+	}
+	return s.setField(ctx, id, "building", p.Building, "", at)
+}
+
 // SetSatisfaction implements bot.Escalations.
 func (s *Store) SetSatisfaction(ctx context.Context, id, verdict string, at time.Time) error {
 	return s.setField(ctx, id, "satisfaction", verdict, "satisfaction_at", at)
@@ -387,6 +396,9 @@ func decodeCase(h map[string]string) (bot.Escalation, error) {
 	}
 	if p := h["priority"]; p != "" {
 		e.Priority = bot.Priority(p)
+	}
+	if l := h["location"]; l != "" {
+		e.Location, e.Building = l, h["building"]
 	}
 	e.Transcript = append(e.Transcript, notes(h)...)
 	return e, nil
