@@ -95,3 +95,137 @@ func mergePlace(old Place, loc string, buildings []string) Place {
 	}
 	return Place{Location: loc, Building: b}
 }
+
+// takeDetails handles the answer to "which building and room?".
+func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text string) []Reply {
+	pending := *sess.Pending
+	sess.State = StateIdle
+	sess.Pending = nil
+	if isCancel(text) {
+		return []Reply{{Kind: KindNotice, Text: "OK, I won't send it to the tech team. Ask me again any time."}}
+	}
+	// "That fixed it" instead of a room: the answer shown while asking
+	// worked. (A plain "thanks" is not enough: it may thank us for getting
+	// a tech, and dropping that request would lose it.)
+	if isSolved(text) {
+		sess.Answered = false
+		d.emit(ctx, Event{Type: EventSolved, Platform: o.Platform, User: o.From.ID, Sources: sess.Offered})
+		sess.Offered = nil
+		return []Reply{{Kind: KindNotice, Text: textGladNoCase}}
+	}
+	if last := pending.LastPlace; last != nil {
+		switch {
+		case sameAsLast(text, d.policy.Buildings):
+			sess.Location, sess.Building = last.Location, last.Building
+			pending.LastPlace = nil
+			return d.file(ctx, sess, o, pending)
+		case isNo(text):
+			// Somewhere else today: ask where, once more.
+			pending.LastPlace = nil
+			sess.State, sess.Pending = StateAwaitingDetails, &pending
+			return []Reply{{Kind: KindAskLocation, Text: textAskLocation}}
+		}
+		pending.LastPlace = nil
+	}
+	if isAgreement(text) {
+		// "yes please", "thanks": agreeing to the tech, not saying where.
+		// The case goes now (they may have walked away), and the place
+		// can follow.
+		out := d.file(ctx, sess, o, pending)
+		if len(out) == 1 && out[0].Kind == KindEscalated {
+			out[0].Text += "\n" + textPlaceLater
+		}
+		return out
+	}
+	if notALocation(text, d.policy.Buildings) {
+		// "it says paper jam but there's no paper": more about the
+		// problem, not where it is. It describes the case instead.
+		pending.Summary = summarize(sess, "")
+	} else if !isSkip(text) && !saysNothing(text) {
+		before := sess.Location
+		d.learnDetails(sess, text)
+		// Asked for building and room, a number with no word before it
+		// is the room: "Lincoln MS 118", or just "118".
+		room := bareRoom(text)
+		switch {
+		case sess.Location != before && sess.Location != "":
+			if room != "" && !strings.Contains(sess.Location, "Room") {
+				sess.Location += ", Room " + room
+			}
+		case room != "" && len(strings.Fields(text)) == 1:
+			sess.Location = "Room " + room
+		default:
+			// Not a pattern we know ("upstairs by the library", "the
+			// annex"): keep the person's own words, capped, with the room
+			// they gave before.
+			sess.Location = capRunes(strings.TrimSpace(text), 80)
+			if before != "" {
+				sess.Location += ", " + before
+			}
+		}
+	}
+	if isUrgent(text) {
+		pending.Priority = PriorityUrgent
+	}
+	return d.file(ctx, sess, o, pending)
+}
+
+// locationWordRe is a word that says where, for answers to "which building
+// and room?" no pattern recognises ("second floor, east wing").
+var locationWordRe = prefilter.MustCompile(`(?i)\b(floor|wing|hall|hallway|building|campus|room|upstairs|downstairs|next to|near|behind|across|beside|by the|portable|annex|office|center|centre|lab|trailer|site|school|district)\b`)
+
+// notALocation reports whether an answer to "which building and room?" is
+// not one: no building, room or place in it, no word that says where, and
+// long enough, or a question, to be about the problem instead.
+func notALocation(text string, buildings []string) bool {
+	if Location(text, buildings) != "" || locationWordRe.MatchString(text) {
+		return false
+	}
+	return len(strings.Fields(text)) > 5 || isQuestion(text)
+}
+
+// bareRoomRe is a room number given without the word "room" ("Lincoln MS
+// 118", "B12"), only read in answers to "which building and room?".
+var bareRoomRe = prefilter.MustCompile(`(?i)(?:^|[\s,#])([a-z]?\d{1,4}[a-z]?)\s*$`)
+
+// bareRoom is the room number that ends an answer to "which building and
+// room?", or "" (an asset tag or a number inside words does not count).
+func bareRoom(text string) string {
+	if roomRe.MatchString(text) || deviceRe.MatchString(text) {
+		return ""
+	}
+	if m := bareRoomRe.FindStringSubmatch(strings.TrimRight(text, " .!")); m != nil {
+		return strings.ToUpper(m[1])
+	}
+	return ""
+}
+
+// needsBuilding reports whether the case would go to a district of
+// several buildings with a room and no building ("Room 114": which one?).
+func (d *Desk) needsBuilding(sess *Session) bool {
+	return len(d.policy.Buildings) > 1 && sess.Building == "" && Building(sess.Location, d.policy.Buildings) == ""
+}
+
+func (d *Desk) learnDetails(sess *Session, text string) {
+	if text == "" {
+		return
+	}
+	if loc := Location(text, d.policy.Buildings); loc != "" {
+		switch {
+		case sess.Location == "":
+			sess.Location = loc
+		case loc == Building(text, d.policy.Buildings) && Building(sess.Location, d.policy.Buildings) == "":
+			// Only a building, after a room without one: the building
+			// of that room ("Lincoln MS" after "room 114").
+			sess.Location = loc + ", " + sess.Location
+		case len(loc) > len(sess.Location):
+			sess.Location = loc
+		}
+	}
+	if b := Building(text, d.policy.Buildings); b != "" && sess.Building == "" {
+		sess.Building = b
+	}
+	if dev := Device(text); dev != "" {
+		sess.Device = dev
+	}
+}
