@@ -82,7 +82,13 @@ func (d *Desk) escalateAction(ctx context.Context, a Action) Outcome {
 		reason = ReasonStillBroken
 	}
 	o := origin{a.Platform, a.Conversation, a.Thread, a.Ref, a.From}
-	replies := d.escalate(ctx, &sess, o, reason, PriorityNormal, "")
+	var replies []Reply
+	if a.EscalationID != "" && a.EscalationID == sess.Case {
+		// "Separate request" under an addition to the open case.
+		replies = d.separately(ctx, &sess, o)
+	} else {
+		replies = d.escalate(ctx, &sess, o, reason, PriorityNormal, "")
+	}
 	for _, r := range replies {
 		sess.addTurn("bot", turnSummary(r), d.now())
 	}

@@ -17,13 +17,31 @@ func (d *Desk) escalate(ctx context.Context, sess *Session, o origin, reason Rea
 			return []Reply{d.alreadyFiled(ctx, sess, o, e)}
 		}
 	}
+	return d.escalateAs(ctx, sess, o, reason, prio, text, summarize(sess, text))
+}
+
+// separately files what the person last said as a case of its own while
+// another of theirs is open (they pressed "Separate request": a different
+// problem, for which a tech may come separately).
+func (d *Desk) separately(ctx context.Context, sess *Session, o origin) []Reply {
+	problem := lastProblem(sess)
+	if problem == "" {
+		problem = "Asked for a tech"
+	}
+	sess.Case = ""
+	return d.escalateAs(ctx, sess, o, ReasonRequested, d.priorityOf(problem), "", capRunes(problemWords(problem), 140))
+}
+
+// escalateAs files a case with the given problem line, asking for the place
+// first when it is not known yet.
+func (d *Desk) escalateAs(ctx context.Context, sess *Session, o origin, reason Reason, prio Priority, text, summary string) []Reply {
 	d.learnDetails(sess, text)
 	for _, t := range sess.Turns {
 		if t.Who == "requester" {
 			d.learnDetails(sess, t.Text)
 		}
 	}
-	pending := &PendingCase{Reason: reason, Priority: prio, Summary: summarize(sess, text)}
+	pending := &PendingCase{Reason: reason, Priority: prio, Summary: summary}
 	if !sess.AskedDetail && (sess.Location == "" || d.needsBuilding(sess)) {
 		sess.AskedDetail = true
 		sess.State = StateAwaitingDetails

@@ -48,6 +48,14 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 	if r, ok := d.placeCase(ctx, sess, m, e, text); ok {
 		return r, true
 	}
+	topic := Topic(text)
+	if topic != "" && e.Topic != "" && topic != e.Topic {
+		// With two requests open (printer, then email), more about the
+		// printer goes to the printer one.
+		if other, ok := d.openCaseAbout(ctx, m, topic); ok {
+			e = other
+		}
+	}
 	e, urgent, err := d.note(ctx, e, text)
 	if err != nil {
 		return nil, false
@@ -57,6 +65,13 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		added = "I've added that to %s and marked it urgent, so the tech sees it (%s)."
 	}
 	out := []Reply{{Kind: KindNotice, EscalationID: e.ID, Text: fmt.Sprintf(added, e.ID, statusWords(e))}}
+	if topic != "" && e.Topic != "" && topic != e.Topic {
+		// "also my email isn't syncing" on a projector case: the tech
+		// sees it either way, but a problem of its own may want a case
+		// of its own, which the person decides.
+		out[0].Text += " " + fmt.Sprintf(textSeparate, e.ID)
+		out[0].Choices = []Choice{{Action: ActionEscalate, Label: "Separate request", Value: e.ID}}
+	}
 	audience := AudienceStaff
 	if d.isTech(ctx, m.Platform, m.From) {
 		audience = AudienceTech
@@ -68,6 +83,21 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		out = append(out, Reply{Kind: KindAnswer, Text: textMeanwhile + "\n\n" + ans.Text, Sources: ans.Sources})
 	}
 	return out, true
+}
+
+// openCaseAbout is the person's open case about topic, if they have one.
+func (d *Desk) openCaseAbout(ctx context.Context, m Message, topic string) (Escalation, bool) {
+	list, err := d.store.RequesterEscalations(ctx, m.Platform, m.From.ID, 10)
+	if err != nil {
+		d.log.Warn("open cases lookup failed", "user", m.From.ID, "err", err)
+		return Escalation{}, false
+	}
+	for _, e := range list {
+		if e.Topic == topic && !e.Status.Closed() {
+			return e, true
+		}
+	}
+	return Escalation{}, false
 }
 
 // placeCase handles a message that only says where ("I'm in Lincoln MS

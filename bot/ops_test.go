@@ -601,3 +601,36 @@ func TestAgreeingIsNotALocation(t *testing.T) {
 		})
 	}
 }
+
+// A different problem mentioned while a case is open goes onto it (the tech
+// sees it), with the choice to send it as a request of its own; choosing
+// that files a second case about the new problem only.
+func TestSeparateRequestForADifferentProblem(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the printer in room 5 at Lincoln MS is jammed"))
+	first := r.note.cards[0].ID
+
+	out := r.desk.HandleMessage(ctx, from("U_PAT", "also my email isn't syncing on my phone"))
+	if len(out) == 0 || !strings.Contains(out[0].Text, "added that to "+first) || len(out[0].Choices) != 1 || out[0].Choices[0].Label != "Separate request" {
+		t.Fatalf("reply = %+v; want it added to %s with a Separate request button", out, first)
+	}
+	o := r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: bot.Person{ID: "U_PAT", Name: "U_PAT"},
+		Name: out[0].Choices[0].Action, EscalationID: out[0].Choices[0].Value})
+	if len(r.note.cards) != 2 {
+		t.Fatalf("cards = %d after Separate request (replies %q); want a second case", len(r.note.cards), joined(o.Replies))
+	}
+	second := r.note.cards[1]
+	if second.Summary != "also my email isn't syncing on my phone" || second.Location != "Lincoln MS, Room 5" {
+		t.Errorf("second case = %q at %q; want the email problem, at the same place", second.Summary, second.Location)
+	}
+	if list := joined([]bot.Reply{r.desk.HandleMessage(ctx, from("U_PAT", "status"))[0]}); !strings.Contains(list, first) || !strings.Contains(list, second.ID) {
+		t.Errorf("status = %q; want both requests", list)
+	}
+	// With both open, more about the printer goes to the printer case.
+	out = r.desk.HandleMessage(ctx, from("U_PAT", "the printer also shows a toner warning"))
+	if len(out) == 0 || !strings.Contains(out[0].Text, "added that to "+first) || len(out[0].Choices) != 0 {
+		t.Errorf("reply = %+v; want it added to the printer case %s, with no Separate request", out, first)
+	}
+}

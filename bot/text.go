@@ -21,6 +21,7 @@ const (
 	textCancelOffer    = "Your request %s is still open with the tech team; if you don't need a tech any more, cancel it here."
 	textAskLocation    = "I'll get a tech on this. Which building and room are you in? If it's about a device, add its asset tag (the barcode sticker) too. Say \"skip\" to send it without."
 	textAskSamePlace   = "I'll get a tech on this. Are you in %s again? Say \"yes\", or tell me the building and room (and the asset tag if it's about a device). Say \"skip\" to send it without."
+	textSeparate       = "If it's a separate problem from %s, I can send it as a request of its own."
 	textPlaceLater     = "Where should the tech come? Tell me your building and room and I'll add it to the request."
 	textAskBuilding    = "I'll get a tech on this. Which building is %s in? Say \"skip\" to send it without."
 	textSlowDown       = "You're sending messages faster than I can help with them. Please wait a minute, then tell me what's wrong in one message."
