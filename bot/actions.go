@@ -25,7 +25,7 @@ func (d *Desk) HandleAction(ctx context.Context, a Action) Outcome {
 	switch a.Name {
 	case ActionSolved:
 		return d.solved(ctx, a)
-	case ActionEscalate:
+	case ActionEscalate, ActionSeparate:
 		return d.escalateAction(ctx, a)
 	case ActionClaim, ActionResolve, ActionRelease:
 		return d.techAction(ctx, a)
@@ -83,8 +83,10 @@ func (d *Desk) escalateAction(ctx context.Context, a Action) Outcome {
 	}
 	o := origin{a.Platform, a.Conversation, a.Thread, a.Ref, a.From}
 	var replies []Reply
-	if a.EscalationID != "" && a.EscalationID == sess.Case {
-		// "Separate request" under an addition to the open case.
+	if a.Name == ActionSeparate && a.EscalationID == sess.Case {
+		// "Separate request" under an addition to the open case (a stale
+		// button, for a case no longer this conversation's, asks for a
+		// tech as usual).
 		replies = d.separately(ctx, &sess, o)
 	} else {
 		replies = d.escalate(ctx, &sess, o, reason, PriorityNormal, "")

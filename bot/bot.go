@@ -30,6 +30,7 @@ const (
 	ActionFixed      = "helpbot.fixed"      // requester after resolve: yes, fixed
 	ActionNotFixed   = "helpbot.notfixed"   // requester after resolve: still broken
 	ActionCancelCase = "helpbot.cancelcase" // requester: never mind, withdraw the case
+	ActionSeparate   = "helpbot.separate"   // requester: what I just added is a request of its own
 )
 
 // Person is someone on a chat platform. ID is the platform's stable user id

@@ -70,7 +70,7 @@ func (d *Desk) addToCase(ctx context.Context, sess *Session, m Message, text str
 		// sees it either way, but a problem of its own may want a case
 		// of its own, which the person decides.
 		out[0].Text += " " + fmt.Sprintf(textSeparate, e.ID)
-		out[0].Choices = []Choice{{Action: ActionEscalate, Label: "Separate request", Value: e.ID}}
+		out[0].Choices = []Choice{{Action: ActionSeparate, Label: "Separate request", Value: e.ID}}
 	}
 	audience := AudienceStaff
 	if d.isTech(ctx, m.Platform, m.From) {

@@ -147,7 +147,7 @@ type Note struct {
 var knownActions = map[string]bool{
 	bot.ActionSolved: true, bot.ActionEscalate: true, bot.ActionClaim: true,
 	bot.ActionResolve: true, bot.ActionRelease: true, bot.ActionFixed: true,
-	bot.ActionNotFixed: true, bot.ActionCancelCase: true,
+	bot.ActionNotFixed: true, bot.ActionCancelCase: true, bot.ActionSeparate: true,
 }
 
 // action is a button press: POST /api/actions
