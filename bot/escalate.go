@@ -42,6 +42,9 @@ func (d *Desk) escalateAs(ctx context.Context, sess *Session, o origin, reason R
 		}
 	}
 	pending := &PendingCase{Reason: reason, Priority: prio, Summary: summary}
+	if !sess.AskedDetail && (sess.Location == "" || d.needsBuilding(sess)) && prio == PriorityUrgent {
+		return d.fileThenAskPlace(ctx, sess, o, *pending)
+	}
 	if !sess.AskedDetail && (sess.Location == "" || d.needsBuilding(sess)) {
 		sess.AskedDetail = true
 		sess.State = StateAwaitingDetails
@@ -56,6 +59,27 @@ func (d *Desk) escalateAs(ctx context.Context, sess *Session, o origin, reason R
 		return []Reply{{Kind: KindAskLocation, Text: text}}
 	}
 	return d.file(ctx, sess, o, *pending)
+}
+
+// fileThenAskPlace files an urgent case at once, before anyone knows where
+// it is: a class is stopped, and a teacher who walks away from the chat
+// after "which room?" must not leave the request unsent. The place their
+// last request had is used when there is one; either way the reply asks
+// for the place, and a message that gives it moves the case (placeCase).
+func (d *Desk) fileThenAskPlace(ctx context.Context, sess *Session, o origin, p PendingCase) []Reply {
+	sess.AskedDetail = true
+	ask := textPlaceNow
+	if sess.Location != "" {
+		ask = fmt.Sprintf(textBuildingNow, sess.Location)
+	} else if last, ok := d.lastPlace(ctx, o); ok {
+		sess.Location, sess.Building = last.Location, last.Building
+		ask = textLastPlaceUsed
+	}
+	out := d.file(ctx, sess, o, p)
+	if len(out) == 1 && out[0].Kind == KindEscalated {
+		out[0].Text += "\n" + ask
+	}
+	return out
 }
 
 // alreadyFiled answers a request for a tech while the person's case is

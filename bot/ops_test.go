@@ -634,3 +634,31 @@ func TestSeparateRequestForADifferentProblem(t *testing.T) {
 		t.Errorf("reply = %+v; want it added to the printer case %s, with no Separate request", out, first)
 	}
 }
+
+// An urgent request is filed before anyone knows where it is (a teacher in
+// front of a stopped class may not answer "which room?"); the place follows
+// and moves the case. With a remembered place, that place is used at once.
+func TestUrgentFiledBeforeThePlace(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	out := joined(r.desk.HandleMessage(ctx, from("U_PAT", "my whole class can't log in and the test starts now")))
+	if len(r.note.cards) != 1 || r.note.cards[0].Priority != bot.PriorityUrgent || r.note.cards[0].Location != "" {
+		t.Fatalf("cards = %+v; want one urgent case filed at once, no place yet", r.note.cards)
+	}
+	if !strings.Contains(out, "Which building and room are you in?") {
+		t.Errorf("reply = %q; want the place asked for after filing", out)
+	}
+	id := r.note.cards[0].ID
+	r.desk.HandleMessage(ctx, from("U_PAT", "Lincoln MS room 12"))
+	if e, _ := r.store.Escalation(ctx, id); e.Location != "Lincoln MS, Room 12" {
+		t.Errorf("case place = %q; want Lincoln MS, Room 12", e.Location)
+	}
+
+	// Next time (a new conversation), the place is already known.
+	r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_PAT", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Name: bot.ActionCancelCase, EscalationID: id})
+	out = joined(r.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_U_PAT2", From: bot.Person{ID: "U_PAT", Name: "U_PAT"}, Text: "urgent: the projector died mid lesson", Direct: true}))
+	if len(r.note.cards) != 2 || r.note.cards[1].Location != "Lincoln MS, Room 12" || !strings.Contains(out, "where your last request was") {
+		t.Errorf("reply = %q, cards %+v; want the second urgent case at the remembered place", out, r.note.cards)
+	}
+}

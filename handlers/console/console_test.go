@@ -109,9 +109,10 @@ func TestConversations(t *testing.T) {
 		{"asking for a person with the room given files at once", []step{
 			{say: "I need a person, the smartboard in room 5 at Lincoln Elementary is dead", want: []string{"NEW CASE IT-1001", "Lincoln Elementary, Room 5"}, avoid: []string{"Which building"}},
 		}},
-		{"urgent wording files an urgent case and still shows the fix", []step{
-			{say: "the whole building has no signal on the projectors, class can't start", want: []string{"While you wait", "Which building"}},
-			{say: "Roosevelt HS", want: []string{"URGENT", "as urgent", "call x4357"}},
+		{"urgent wording files an urgent case at once, shows the fix, then asks where", []step{
+			{say: "the whole building has no signal on the projectors, class can't start",
+				want: []string{"While you wait", "NEW CASE IT-1001", "URGENT", "as urgent", "call x4357", "Which building and room are you in? Tell me and I'll add it"}},
+			{say: "Roosevelt HS", want: []string{"Where:   Roosevelt HS", "the tech will come to Roosevelt HS"}},
 		}},
 		{"not sure twice hands over to a person", []step{
 			{say: "the heat in my room is broken", want: []string{"not sure"}, avoid: []string{"Source:"}},
@@ -159,9 +160,15 @@ func TestConversations(t *testing.T) {
 			{say: "ok that fixed it, thanks!", want: []string{"glad that fixed it"}, avoid: []string{"Source:", "not sure"}},
 		}},
 		{"fixed while asked for the room: no case", []step{
-			{say: "the whole building has no signal on the projectors, class can't start", want: []string{"While you wait", "Which building"}},
+			{say: "the projector isn't showing my laptop", want: []string{"[2] Get a tech"}},
+			{say: "2", want: []string{"Which building"}},
 			{say: "that fixed it", want: []string{"glad that fixed it", "won't send it to the tech team"}, avoid: []string{"NEW CASE", "IT-1001"}},
 			{say: "status", avoid: []string{"IT-1001"}},
+		}},
+		{"fixed after an urgent case was filed offers to cancel it", []step{
+			{say: "the whole building has no signal on the projectors, class can't start", want: []string{"NEW CASE IT-1001"}},
+			{say: "that fixed it", want: []string{"Glad it's working", "[1] Cancel request"}},
+			{say: "1", want: []string{"cancelled IT-1001"}},
 		}},
 		{"fixed while a case is open offers to cancel it", []step{
 			{say: "talk to a person please, room 7", want: []string{"IT-1001"}},
