@@ -19,14 +19,14 @@ const (
 	textSameSteps      = "That leads to the same steps I just showed you (“%s”). If they didn't work, I can get a tech."
 	textOK             = "OK. Tell me if there's anything else I can help with."
 	textCancelOffer    = "Your request %s is still open with the tech team; if you don't need a tech any more, cancel it here."
-	textAskLocation    = "I'll get a tech on this. Which building and room are you in? If it's about a device, add its asset tag (the barcode sticker) too. Say \"skip\" to send it without."
-	textAskSamePlace   = "I'll get a tech on this. Are you in %s again? Say \"yes\", or tell me the building and room (and the asset tag if it's about a device). Say \"skip\" to send it without."
+	textAskLocation    = "Which building and room are you in? I'll send this to a tech as soon as you answer. If it's about a device, add its asset tag (the barcode sticker) too, or say \"skip\" to send it now."
+	textAskSamePlace   = "Are you in %s again? I'll send this to a tech as soon as you answer: say \"yes\", or tell me the building and room (and the asset tag if it's about a device), or \"skip\" to send it now."
 	textSeparate       = "If it's a separate problem from %s, I can send it as a request of its own."
 	textPlaceNow       = "Which building and room are you in? Tell me and I'll add it for the tech."
 	textBuildingNow    = "Which building is %s in? Tell me and I'll add it for the tech."
 	textLastPlaceUsed  = "That's where your last request was; if you're somewhere else, tell me your building and room."
 	textPlaceLater     = "Where should the tech come? Tell me your building and room and I'll add it to the request."
-	textAskBuilding    = "I'll get a tech on this. Which building is %s in? Say \"skip\" to send it without."
+	textAskBuilding    = "Which building is %s in? I'll send this to a tech as soon as you answer, or say \"skip\" to send it now."
 	textSlowDown       = "You're sending messages faster than I can help with them. Please wait a minute, then tell me what's wrong in one message."
 )
 
