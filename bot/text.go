@@ -19,7 +19,7 @@ const (
 	textSameSteps      = "That leads to the same steps I just showed you (“%s”). If they didn't work, I can get a tech."
 	textOK             = "OK. Tell me if there's anything else I can help with."
 	textCancelOffer    = "Your request %s is still open with the tech team; if you don't need a tech any more, cancel it here."
-	textAskLocation    = "Which building and room are you in? I'll send this to a tech as soon as you answer. If it's about a device, add its asset tag (the barcode sticker) too, or say \"skip\" to send it now."
+	textAskLocation    = "Which building and room are you in? I'll send this to a tech when you answer (add the device's asset tag if it has one, or say \"skip\" to send it now)."
 	textAskSamePlace   = "Are you in %s again? I'll send this to a tech as soon as you answer: say \"yes\", or tell me the building and room (and the asset tag if it's about a device), or \"skip\" to send it now."
 	textSeparate       = "If it's a separate problem from %s, I can send it as a request of its own."
 	textPlaceNow       = "Which building and room are you in? Tell me and I'll add it for the tech."
