@@ -269,12 +269,13 @@ func problemLine(turns []Turn, text string) (string, int) {
 	return capRunes(strings.Join(latest, " · "), 140), latestStart
 }
 
-// greetingRe is a greeting that opens a message ("hi, my projector…").
-var greetingRe = prefilter.MustCompile(`(?i)^(hi there|hey there|hello there|good (morning|afternoon|evening)|hiya|hello|hey|hi)\b[\s,!.:;-]*`)
+// greetingRe is a greeting or a cry for help that opens a message ("hi,
+// my projector…", "URGENT: …"; the card shows urgency on its own).
+var greetingRe = prefilter.MustCompile(`(?i)^((hi there|hey there|hello there|good (morning|afternoon|evening)|hiya|hello|hey|hi|urgent|urgently|asap|emergency)\b[\s,!.:;-]*|(help|please help|sos)[!:,.;-]+\s*)+`)
 
 // problemWords is a message as the problem line quotes it: spaces folded,
-// an opening greeting left out ("hi, my projector is dead" → "my projector
-// is dead").
+// an opening greeting or "URGENT" left out ("hi, my projector is dead" →
+// "my projector is dead").
 func problemWords(t string) string {
 	t = strings.Join(strings.Fields(t), " ")
 	if rest := greetingRe.ReplaceAllString(t, ""); rest != "" {

@@ -115,6 +115,9 @@ func TestSummarize(t *testing.T) {
 		{turns("get a tech"), "get a tech", "Asked for a tech"},
 		{turns("hi, my students can't get on the wifi"), "", "my students can't get on the wifi"},
 		{turns("Good morning! the copier says E-201"), "", "the copier says E-201"},
+		{turns("URGENT: none of my students can log in"), "", "none of my students can log in"},
+		{turns("help! hi, the smartboard is dead"), "", "the smartboard is dead"},
+		{turns("help desk phone number doesn't work"), "", "help desk phone number doesn't work"},
 		{turns("the wifi in the library is down and nobody can connect to anything at all today"), "", "the wifi in the library is down and nobody can connect to anything at all today"},
 	}
 	for _, tt := range tests {
