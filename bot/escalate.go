@@ -49,6 +49,7 @@ func (d *Desk) escalateAs(ctx context.Context, sess *Session, o origin, reason R
 		sess.AskedDetail = true
 		sess.State = StateAwaitingDetails
 		sess.Pending = pending
+		d.markWaiting(ctx, sess, o)
 		text := textAskLocation
 		if sess.Location != "" {
 			text = fmt.Sprintf(textAskBuilding, sess.Location)

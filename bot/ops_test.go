@@ -662,3 +662,70 @@ func TestUrgentFiledBeforeThePlace(t *testing.T) {
 		t.Errorf("reply = %q, cards %+v; want the second urgent case at the remembered place", out, r.note.cards)
 	}
 }
+
+// A teacher who asks for a tech and never answers "which building and
+// room?" still has their request sent, without a place, and is told; an
+// answer in time files it once, and the sweep then has nothing to send.
+func TestUnansweredPlaceQuestionStillSends(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 2, clk, nil)
+	ctx := context.Background()
+	r[0].desk.HandleMessage(ctx, from("U_PAT", "I need a person, the copier keeps jamming"))
+	if len(r[0].note.cards) != 0 {
+		t.Fatalf("filed before the place question was answered")
+	}
+	clk.Add(5 * time.Minute)
+	if n, _ := r[0].desk.FileWaiting(ctx); n != 0 {
+		t.Fatalf("sent after 5 minutes: %d", n)
+	}
+	clk.Add(6 * time.Minute)
+	n0, _ := r[0].desk.FileWaiting(ctx)
+	n1, _ := r[1].desk.FileWaiting(ctx) // a second replica on the same tick
+	if n0+n1 != 1 || len(r[0].note.cards)+len(r[1].note.cards) != 1 {
+		t.Fatalf("sent %d+%d, cards %d+%d; want exactly one case", n0, n1, len(r[0].note.cards), len(r[1].note.cards))
+	}
+	note := r[0].note
+	if n1 == 1 {
+		note = r[1].note
+	}
+	id := note.cards[0].ID
+	if len(note.told) == 0 || !strings.Contains(note.told[len(note.told)-1].Text, "sent your request to the tech team as "+id) {
+		t.Fatalf("told = %+v; want the requester told %s was sent without a place", note.told, id)
+	}
+	// The place, when it comes, moves the case.
+	r[0].desk.HandleMessage(ctx, from("U_PAT", "Lincoln MS room 5"))
+	if e, _ := r[0].store.Escalation(ctx, id); e.Location != "Lincoln MS, Room 5" {
+		t.Errorf("case place = %q; want Lincoln MS, Room 5", e.Location)
+	}
+
+	// Answered in time: one case, and nothing left for the sweep.
+	r2 := newReplicas(t, 1, clk, nil)[0]
+	r2.desk.HandleMessage(ctx, from("U_SAM", "I need a person, the copier keeps jamming"))
+	r2.desk.HandleMessage(ctx, from("U_SAM", "Roosevelt HS room 3"))
+	clk.Add(time.Hour)
+	if n, _ := r2.desk.FileWaiting(ctx); n != 0 || len(r2.note.cards) != 1 {
+		t.Errorf("sweep after an answer sent %d, cards %d; want 0 and 1", n, len(r2.note.cards))
+	}
+}
+
+// The answer and the sweep at the same moment: the sweep took the request;
+// the answer either lands on the case it filed or, if none was filed,
+// files it itself, so the request is never lost.
+func TestAnswerRacingTheSweep(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	r := newReplicas(t, 1, clk, nil)[0]
+	ctx := context.Background()
+	r.desk.HandleMessage(ctx, from("U_PAT", "I need a person, the copier keeps jamming"))
+	w := r.store.(bot.Waiting)
+	due, _ := w.DueWaiting(ctx, clk.Now().Add(time.Hour), 10)
+	if len(due) != 1 {
+		t.Fatalf("waiting = %v; want the one conversation", due)
+	}
+	if took, _ := w.TakeWaiting(ctx, due[0]); !took { // a sweep that then stalls
+		t.Fatal("could not take the waiting mark")
+	}
+	r.desk.HandleMessage(ctx, from("U_PAT", "Lincoln MS room 5"))
+	if len(r.note.cards) != 1 || r.note.cards[0].Location != "Lincoln MS, Room 5" {
+		t.Fatalf("cards = %+v; want the request filed by the answer", r.note.cards)
+	}
+}

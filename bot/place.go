@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/helpbot/helpbot/bot/internal/prefilter"
@@ -98,6 +99,13 @@ func mergePlace(old Place, loc string, buildings []string) Place {
 
 // takeDetails handles the answer to "which building and room?".
 func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text string) []Reply {
+	if !d.takeWaiting(ctx, sess) {
+		if r, ok := d.afterSweep(ctx, sess, o, text); ok {
+			return r
+		}
+		// Taken by a sweep that has not filed it (yet, or ever): file it
+		// here; a duplicate is better than a lost request.
+	}
 	pending := *sess.Pending
 	sess.State = StateIdle
 	sess.Pending = nil
@@ -123,6 +131,7 @@ func (d *Desk) takeDetails(ctx context.Context, sess *Session, o origin, text st
 			// Somewhere else today: ask where, once more.
 			pending.LastPlace = nil
 			sess.State, sess.Pending = StateAwaitingDetails, &pending
+			d.markWaiting(ctx, sess, o)
 			return []Reply{{Kind: KindAskLocation, Text: textAskLocation}}
 		}
 		pending.LastPlace = nil
@@ -228,4 +237,28 @@ func (d *Desk) learnDetails(sess *Session, text string) {
 	if dev := Device(text); dev != "" {
 		sess.Device = dev
 	}
+}
+
+// afterSweep answers a reply to "which building and room?" that came as the
+// sweep (FileWaiting) sent the request without it: the reply belongs to
+// that case now. It is false when the sweep has not filed a case.
+func (d *Desk) afterSweep(ctx context.Context, sess *Session, o origin, text string) ([]Reply, bool) {
+	now, err := d.store.LoadSession(ctx, sess.Key)
+	if err != nil || now.Case == "" {
+		return nil, false
+	}
+	e, err := d.store.Escalation(ctx, now.Case)
+	if err != nil {
+		return nil, false
+	}
+	now.Key, now.Turns = sess.Key, sess.Turns
+	*sess = now
+	m := Message{Platform: o.Platform, Conversation: o.Conversation, Thread: o.Thread, Ref: o.Ref, From: o.From, Text: text}
+	if r, ok := d.placeCase(ctx, sess, m, e, text); ok {
+		return r, true
+	}
+	if e, _, err := d.note(ctx, e, text); err == nil {
+		return []Reply{{Kind: KindNotice, EscalationID: e.ID, Text: fmt.Sprintf("I've added that to %s, so the tech sees it (%s).", e.ID, statusWords(e))}}, true
+	}
+	return nil, false
 }

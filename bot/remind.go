@@ -71,7 +71,8 @@ func (d *Desk) remind(ctx context.Context, e Escalation) {
 	d.emit(ctx, Event{Type: EventReminded, Platform: e.Platform, Case: &e})
 }
 
-// RunReminders calls RemindUnclaimed every tick until ctx ends. The tick
+// RunReminders calls RemindUnclaimed and FileWaiting every tick until ctx
+// ends. The tick
 // channel is injected so tests drive it without waiting.
 func (d *Desk) RunReminders(ctx context.Context, tick <-chan time.Time) error {
 	for {
@@ -81,6 +82,9 @@ func (d *Desk) RunReminders(ctx context.Context, tick <-chan time.Time) error {
 		case <-tick:
 			if _, err := d.RemindUnclaimed(ctx); err != nil {
 				d.log.Warn("reminders skipped this round", "err", err)
+			}
+			if _, err := d.FileWaiting(ctx); err != nil {
+				d.log.Warn("waiting requests not swept this round", "err", err)
 			}
 		}
 	}

@@ -48,6 +48,8 @@ type PendingCase struct {
 	Summary  string   `json:"summary"`
 	// LastPlace is the person's remembered place, offered in the question.
 	LastPlace *Place `json:"last_place,omitempty"`
+	// Origin is where the request came from, for sending it unanswered.
+	Origin *PendingOrigin `json:"origin,omitempty"`
 }
 
 func (s *Session) addTurn(who, text string, at time.Time) {

@@ -184,7 +184,8 @@ func loadLibrary(dir string, log *slog.Logger) (*knowledge.Library, error) {
 }
 
 // reminders is the runner that puts unclaimed cases back in front of the
-// techs; every replica runs it and the store makes each reminder happen once.
+// techs and sends requests whose place question went unanswered; every
+// replica runs it and the store makes each of those happen once.
 func (a *app) reminders() runner {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(30 * time.Second)
