@@ -254,6 +254,23 @@ func TestOutageBecomesOneIncident(t *testing.T) {
 	}
 }
 
+// outage files three reports of one problem from Lincoln MS, a minute
+// apart (problem has a %d for the room), and returns the incident they
+// became.
+func outage(t *testing.T, r replica, clk *clock, problem string) bot.Escalation {
+	t.Helper()
+	ctx := context.Background()
+	for i := range 3 {
+		clk.Add(time.Minute)
+		r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf(problem, 100+i)))
+	}
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, bot.Person{ID: "U_TECH1"})
+	if len(queue) != 1 || queue[0].Reports != 3 {
+		t.Fatalf("queue = %d cases; want one incident of 3 reports", len(queue))
+	}
+	return queue[0]
+}
+
 // What a reporter adds to a report that is grouped under an outage reaches
 // the outage's card, which is the one the techs work from, with who said
 // it; an urgent addition makes the whole incident urgent.
@@ -261,16 +278,7 @@ func TestReportersAdditionsReachTheIncident(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	r := newReplicas(t, 1, clk, nil)[0]
 	ctx := context.Background()
-	for i := range 3 {
-		clk.Add(time.Minute)
-		r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)))
-	}
-	tech := bot.Person{ID: "U_TECH1"}
-	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
-	if len(queue) != 1 || queue[0].Reports != 3 {
-		t.Fatalf("queue = %d cases; want one incident of 3 reports", len(queue))
-	}
-	incident := queue[0].ID
+	incident := outage(t, r, clk, "I need a person, the wifi is not working in room %d at Lincoln MS").ID
 
 	clk.Add(time.Minute)
 	out := joined(r.desk.HandleMessage(ctx, from("U_T2", "the laptops on the cart can't see the network either")))
@@ -305,20 +313,13 @@ func TestCancelledIncidentLeavesNoReportStranded(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	r := newReplicas(t, 1, clk, nil)[0]
 	ctx := context.Background()
-	for i := range 3 {
-		clk.Add(time.Minute)
-		r.desk.HandleMessage(ctx, from(fmt.Sprintf("U_T%d", i), fmt.Sprintf("I need a person, printer jammed in room %d at Lincoln MS", 10+i)))
-	}
 	tech := bot.Person{ID: "U_TECH1"}
-	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
-	if len(queue) != 1 || queue[0].Reports != 3 {
-		t.Fatalf("queue = %d cases (reports %d); want one incident of 3", len(queue), queue[0].Reports)
-	}
-	out := r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_T0", From: bot.Person{ID: "U_T0"}, Name: bot.ActionCancelCase, EscalationID: queue[0].ID})
+	incident := outage(t, r, clk, "I need a person, printer jammed in room %d at Lincoln MS")
+	out := r.desk.HandleAction(ctx, bot.Action{Platform: bot.PlatformSlack, Conversation: "D_U_T0", From: bot.Person{ID: "U_T0"}, Name: bot.ActionCancelCase, EscalationID: incident.ID})
 	if out.Case == nil || out.Case.Status != bot.StatusCancelled {
 		t.Fatalf("cancel = %+v", out)
 	}
-	queue, _ = r.desk.Queue(ctx, bot.PlatformSlack, tech)
+	queue, _ := r.desk.Queue(ctx, bot.PlatformSlack, tech)
 	if len(queue) != 2 {
 		t.Fatalf("queue after the primary was cancelled = %d cases; want the 2 other reports", len(queue))
 	}

@@ -253,16 +253,22 @@ func TestTechExportsAndPurgesInChat(t *testing.T) {
 	}
 }
 
+// reportWifiOutage has teachers U_T0, U_T1 and U_T2 report the same Wi-Fi
+// outage at Lincoln MS, which groups their cases under U_T0's.
+func (f rightsFixture) reportWifiOutage() {
+	for i := range 3 {
+		p := bot.Person{ID: fmt.Sprintf("U_T%d", i), Name: fmt.Sprintf("Teacher %d", i)}
+		f.desk.HandleMessage(context.Background(), bot.Message{Platform: bot.PlatformSlack, Conversation: "D_" + p.ID, From: p, Direct: true,
+			Text: fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)})
+	}
+}
+
 // Purging the person whose case leads an incident must not strand the
 // other reporters: their cases stand on their own again, with cards.
 func TestPurgeOfAnIncidentsFirstReporter(t *testing.T) {
 	f := newRightsFixture(t)
 	ctx := context.Background()
-	for i := range 3 {
-		p := bot.Person{ID: fmt.Sprintf("U_T%d", i), Name: fmt.Sprintf("Teacher %d", i)}
-		f.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_" + p.ID, From: p, Direct: true,
-			Text: fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)})
-	}
+	f.reportWifiOutage()
 	queue, _ := f.desk.Queue(ctx, bot.PlatformSlack, tech1)
 	if len(queue) != 1 || queue[0].Reports != 3 || queue[0].Requester.ID != "U_T0" {
 		t.Fatalf("queue = %+v; want one incident of 3 reports led by U_T0's case", queue)
@@ -307,11 +313,7 @@ func TestPurgeOfAnIncidentsFirstReporter(t *testing.T) {
 func TestPurgedReporterLeavesNoWordsOnTheIncident(t *testing.T) {
 	f := newRightsFixture(t)
 	ctx := context.Background()
-	for i := range 3 {
-		p := bot.Person{ID: fmt.Sprintf("U_T%d", i), Name: fmt.Sprintf("Teacher %d", i)}
-		f.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_" + p.ID, From: p, Direct: true,
-			Text: fmt.Sprintf("I need a person, the wifi is not working in room %d at Lincoln MS", 100+i)})
-	}
+	f.reportWifiOutage()
 	t2 := bot.Person{ID: "U_T2", Name: "Teacher 2"}
 	f.desk.HandleMessage(ctx, bot.Message{Platform: bot.PlatformSlack, Conversation: "D_U_T2", From: t2, Direct: true,
 		Text: "the laptops on the cart in room 102 can't see the network either"})
